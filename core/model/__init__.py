@@ -1,0 +1,68 @@
+"""The neutral model: one vocabulary for every connected tool."""
+
+from .enums import (
+    PRIORITY_MATRIX,
+    Impact,
+    IncidentStatus,
+    KnownErrorStatus,
+    LinkKind,
+    Priority,
+    ProblemStatus,
+    RecordKind,
+    Urgency,
+    Visibility,
+    priority_for,
+)
+from .ids import new_id
+from .records import (
+    RECORD_TYPES,
+    AnyRecord,
+    AnyRecordType,
+    AnyTicket,
+    Device,
+    Incident,
+    KnownError,
+    Person,
+    Problem,
+    Record,
+    ResolutionCode,
+    Ticket,
+    parse_record,
+)
+from .time import UtcDateTime, ensure_utc, utcnow
+from .values import Comment, ExternalRef, Link, PersonRef
+
+__all__ = [
+    "PRIORITY_MATRIX",
+    "RECORD_TYPES",
+    "AnyRecord",
+    "AnyRecordType",
+    "AnyTicket",
+    "Comment",
+    "Device",
+    "ExternalRef",
+    "Impact",
+    "Incident",
+    "IncidentStatus",
+    "KnownError",
+    "KnownErrorStatus",
+    "Link",
+    "LinkKind",
+    "Person",
+    "PersonRef",
+    "Priority",
+    "Problem",
+    "ProblemStatus",
+    "Record",
+    "RecordKind",
+    "ResolutionCode",
+    "Ticket",
+    "Urgency",
+    "UtcDateTime",
+    "Visibility",
+    "ensure_utc",
+    "new_id",
+    "parse_record",
+    "priority_for",
+    "utcnow",
+]

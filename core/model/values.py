@@ -1,0 +1,59 @@
+"""Small value types records are built from: references, people, links, comments."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .enums import LinkKind, Visibility
+from .ids import new_id
+from .time import UtcDateTime
+
+
+class ExternalRef(BaseModel):
+    """Where a record lives in one configured system."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    system: str = Field(min_length=1, description="the connector instance name in config.toml")
+    remote_id: str = Field(min_length=1, description="the vendor's stable id (sys_id, issue id)")
+    key: str | None = Field(None, description="the human key: OPS-123, INC0010001, 4711")
+    url: str | None = Field(None, description="a link a person can open")
+    remote_type: str | None = Field(
+        None, description="the vendor's container for it: ServiceNow table, Jira issue type"
+    )
+
+
+class PersonRef(BaseModel):
+    """A person as a ticket names them; enrichment may fill ``person_id`` later."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    display_name: str | None = None
+    email: str | None = None
+    person_id: str | None = Field(None, description="the hub Person this resolves to")
+    external: ExternalRef | None = Field(None, description="the account in the source tool")
+
+
+class Link(BaseModel):
+    """A typed edge from the record holding it to another hub record."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: LinkKind
+    target_id: str = Field(min_length=1)
+    origin: str | None = Field(None, description="the system or rule that established it")
+    reason: str | None = Field(None, description="why, in words an admin can check")
+
+
+class Comment(BaseModel):
+    """One journal entry; ``refs`` are its copies in each system."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    id: str = Field(default_factory=new_id)
+    body: str
+    visibility: Visibility = Visibility.INTERNAL
+    author: PersonRef | None = None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime | None = None
+    refs: list[ExternalRef] = Field(default_factory=list)
