@@ -1,0 +1,47 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from importlib.metadata import EntryPoint
+from pathlib import Path
+
+import pytest
+
+from itsmhub.plugins import Plugins, load_plugins
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def make_entry_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[str, str], EntryPoint]]:
+    """Write a throwaway plugin module and return an entry point that loads it."""
+    folder = tmp_path / "fake_plugins"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    written: list[str] = []
+
+    def make(name: str, source: str) -> EntryPoint:
+        module = f"fake_itsmhub_{name.replace('-', '_')}"
+        (folder / f"{module}.py").write_text(textwrap.dedent(source))
+        written.append(module)
+        return EntryPoint(name=name, value=module, group="itsmhub")
+
+    yield make
+    for module in written:
+        sys.modules.pop(module, None)
+
+
+@pytest.fixture(scope="session")
+def installed_plugins() -> Plugins:
+    """The real plugins of this checkout, loaded once."""
+    return load_plugins(environ={})
