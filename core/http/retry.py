@@ -1,0 +1,134 @@
+"""Send one request with in-process retries driven by tenacity.
+
+Only :class:`~itsmhub.errors.TransientError` is retried. The wait is what the vendor asked
+for (``Retry-After``, else its reset headers on a 429), else exponential backoff with full
+jitter capped at ``max_backoff``. A vendor wait longer than ``max_retry_after`` is not slept
+through here: ``RateLimited(retry_after=...)`` goes up at once, so the outbox can schedule
+the retry durably and a restart does not forget it (sync-guarantees G7, G9).
+
+Non-idempotent requests (POST, PATCH unless the caller vouches for it) are retried only when
+the vendor certainly did not act on them (connection never made, 408/425/429); otherwise a
+retry could create a record twice, and the outbox's marker search (G3) must decide.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Mapping
+from typing import Any, NoReturn, cast
+
+import anyio
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from ..errors import ItsmhubError, TransientError
+from .errors import Resolution, annotate, classify, classify_exception, is_replay_safe
+from .ratelimit import Clock, Sleep
+from .redact import redact_exception
+from .settings import HttpSettings
+
+logger = logging.getLogger("itsmhub.http")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+"""RFC 9110 §9.2.2. PATCH is not listed: only an absolute-value PATCH is (pass idempotent)."""
+
+# Jitter spreads retries of many workers apart; it needs no cryptographic quality.
+_jitter = random.Random()  # noqa: S311
+
+
+def backoff(attempt: int, settings: HttpSettings, rand: random.Random = _jitter) -> float:
+    """Full-jitter exponential backoff after failed attempt number ``attempt`` (1-based)."""
+    cap = min(settings.max_backoff, settings.backoff_base * 2.0 ** (attempt - 1))
+    return rand.uniform(0.0, cap)
+
+
+async def send_with_retries(
+    client: httpx.AsyncClient,
+    method: str,
+    url: httpx.URL | str,
+    *,
+    settings: HttpSettings,
+    idempotent: bool | None = None,
+    overrides: Mapping[int, Resolution | None] | None = None,
+    sleep: Sleep = anyio.sleep,
+    clock: Clock = time.time,
+    **request_kwargs: Any,
+) -> httpx.Response:
+    """Send ``method url`` through ``client``; return the (read) success response or raise.
+
+    ``request_kwargs`` go to ``client.build_request`` (``params``, ``json``, ``content``,
+    ``headers``, ...); each attempt builds a fresh request, so bodies must be replayable
+    (bytes or JSON, not a one-shot stream). ``idempotent`` defaults from the method.
+    ``overrides`` adjusts the status table (see :func:`~itsmhub.http.classify`). ``sleep`` and
+    ``clock`` are injectable so tests never wait.
+
+    Raises the classified :class:`~itsmhub.errors.ItsmhubError`: after the last attempt, the
+    last ``TransientError`` with the attempt count in its message.
+    """
+    method = method.upper()
+    if idempotent is None:
+        idempotent = method in IDEMPOTENT_METHODS
+
+    def note_unsafe(error: ItsmhubError) -> ItsmhubError:
+        if isinstance(error, TransientError) and not idempotent and not is_replay_safe(error):
+            return annotate(error, f"not retried: the vendor may have applied this {method}")
+        return error
+
+    async def attempt() -> httpx.Response:
+        request = client.build_request(method, url, **request_kwargs)
+        try:
+            response = await client.send(request)
+        except httpx.HTTPError as exc:
+            raise note_unsafe(classify_exception(exc)) from redact_exception(exc)
+        error = classify(response, overrides=overrides, now=clock())
+        if error is not None:
+            raise note_unsafe(error)
+        return response
+
+    def retryable(exc: BaseException) -> bool:
+        if not isinstance(exc, TransientError):
+            return False
+        if not idempotent and not is_replay_safe(exc):
+            return False
+        return exc.retry_after is None or exc.retry_after <= settings.max_retry_after
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, TransientError) and exc.retry_after is not None:
+            return exc.retry_after
+        return backoff(state.attempt_number, settings)
+
+    def before_sleep(state: RetryCallState) -> None:
+        # The exception's message only: never the call's arguments, which hold the client.
+        exc = state.outcome.exception() if state.outcome else None
+        logger.warning(
+            "%s; retrying in %.1f s (attempt %d of %d)",
+            exc,
+            state.upcoming_sleep,
+            state.attempt_number,
+            settings.max_attempts,
+        )
+
+    def give_up(state: RetryCallState) -> NoReturn:
+        # Only TransientErrors pass `retryable`, so only they reach the stop condition.
+        exc = cast(TransientError, state.outcome.exception() if state.outcome else None)
+        attempts = state.attempt_number
+        note = f"gave up after {attempts} attempt{'' if attempts == 1 else 's'}"
+        raise annotate(exc, note) from exc
+
+    retrying = AsyncRetrying(
+        sleep=sleep,
+        stop=stop_after_attempt(settings.max_attempts),
+        wait=wait,
+        retry=retry_if_exception(retryable),
+        before_sleep=before_sleep,
+        retry_error_callback=give_up,
+        reraise=True,
+    )
+    response: httpx.Response = await retrying(attempt)
+    return response
+
+
+__all__ = ["IDEMPOTENT_METHODS", "backoff", "send_with_retries"]
