@@ -1,0 +1,237 @@
+"""The store's tables, as SQLAlchemy Core metadata: the target the migrations must reach.
+
+The migrations under ``migrations/versions`` are written out by hand (``op.create_table``), so
+a test compares the migrated database with this metadata on SQLite and PostgreSQL. Change both
+together: add a revision, never edit a released one.
+
+Types are portable: strings, integers, ``JSON``, and :class:`UtcTimestamp`, which stores
+timezone-aware UTC everywhere (``timestamptz`` on PostgreSQL, UTC text on SQLite).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+from itsmhub.model import ensure_utc
+
+from .models import DeadLetterStatus, OutboxOperation, OutboxStatus
+
+#: Every constraint and index gets a predictable name, so later migrations can address it
+#: (SQLite batch mode cannot drop an unnamed constraint).
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcTimestamp(TypeDecorator[datetime]):
+    """A timestamp that goes in aware and always comes back aware, in UTC.
+
+    SQLite has no time zone type: values are stored as naive UTC text, whose lexical order
+    is time order, so comparisons in SQL stay correct. Naive datetimes are refused, because
+    their zone would be a guess.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = ensure_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# Autoincrement ids are BIGINT where that is a separate type; on SQLite only INTEGER
+# PRIMARY KEY is the rowid alias that autoincrements.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _one_of(column: str, values: type[OutboxStatus | OutboxOperation | DeadLetterStatus]) -> str:
+    listed = ", ".join(f"'{v.value}'" for v in values)
+    return f"{column} IN ({listed})"
+
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcTimestamp(), nullable=False),
+    Column("updated_at", UtcTimestamp(), nullable=False),
+    PrimaryKeyConstraint("id"),
+    Index(None, "kind"),
+)
+
+external_refs = Table(
+    "external_refs",
+    metadata,
+    Column("record_id", String, ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
+    Column("system", String, nullable=False),
+    Column("remote_id", String, nullable=False),
+    Column("key", String, nullable=True),
+    Column("url", String, nullable=True),
+    Column("remote_type", String, nullable=True),
+    # A record lives at most once in each system, and a remote record maps to one hub record.
+    PrimaryKeyConstraint("record_id", "system"),
+    UniqueConstraint("system", "remote_id"),
+    Index(None, "system", "key"),
+)
+
+bases = Table(
+    "bases",
+    metadata,
+    Column("record_id", String, ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
+    Column("system", String, nullable=False),
+    Column("fields", JSON, nullable=False),
+    Column("remote_version", String, nullable=True),
+    Column("remote_updated_at", UtcTimestamp(), nullable=True),
+    Column("agreed_at", UtcTimestamp(), nullable=False),
+    PrimaryKeyConstraint("record_id", "system"),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("connector", String, nullable=False),
+    Column("stream", String, nullable=False),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UtcTimestamp(), nullable=False),
+    PrimaryKeyConstraint("connector", "stream"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, nullable=False, autoincrement=True),
+    # No foreign key: the audit trail outlives the records it talks about.
+    Column("record_id", String, nullable=True),
+    Column("connector", String, nullable=True),
+    Column("at", UtcTimestamp(), nullable=False),
+    Column("event", String, nullable=False),
+    Column("detail", JSON, nullable=False),
+    PrimaryKeyConstraint("id"),
+    Index(None, "record_id", "at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, nullable=False, autoincrement=True),
+    Column("connector", String, nullable=False),
+    # No foreign key: an item may concern no record (a link between two remote ids).
+    Column("record_id", String, nullable=True),
+    Column("operation", String, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("correlation_marker", String, nullable=True),
+    Column("status", String, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcTimestamp(), nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcTimestamp(), nullable=False),
+    Column("updated_at", UtcTimestamp(), nullable=False),
+    PrimaryKeyConstraint("id"),
+    UniqueConstraint("correlation_marker"),
+    CheckConstraint(_one_of("operation", OutboxOperation), name="operation"),
+    CheckConstraint(_one_of("status", OutboxStatus), name="status"),
+    # Every claim and depth query is per connector: connector leads the index.
+    Index(None, "connector", "status", "next_attempt_at"),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("source_id", String, ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
+    Column("target_id", String, ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String, nullable=False),
+    Column("origin", String, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("created_at", UtcTimestamp(), nullable=False),
+    PrimaryKeyConstraint("source_id", "target_id", "kind"),
+    # Rules ask "what links to this problem?" as often as the reverse.
+    Index(None, "target_id"),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", BigId, nullable=False, autoincrement=True),
+    Column("connector", String, nullable=False),
+    Column("record_key", String, nullable=False),
+    # NOT NULL ('' = unknown): NULLs never collide in a unique constraint, so repeats of an
+    # unknown version would pile up instead of adding up.
+    Column("remote_version", String, nullable=False),
+    Column("error_class", String, nullable=False),
+    Column("http_status", Integer, nullable=True),
+    Column("request_id", String, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("payload", JSON(none_as_null=True), nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("first_seen", UtcTimestamp(), nullable=False),
+    Column("last_seen", UtcTimestamp(), nullable=False),
+    Column("status", String, nullable=False),
+    PrimaryKeyConstraint("id"),
+    UniqueConstraint("connector", "record_key", "remote_version"),
+    CheckConstraint(_one_of("status", DeadLetterStatus), name="status"),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String, nullable=False),
+    Column("holder", String, nullable=False),
+    Column("expires_at", UtcTimestamp(), nullable=False),
+    PrimaryKeyConstraint("name"),
+)
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "UtcTimestamp",
+    "audit_log",
+    "bases",
+    "cursors",
+    "dead_letters",
+    "external_refs",
+    "leases",
+    "links",
+    "metadata",
+    "outbox",
+    "records",
+]

@@ -1,0 +1,149 @@
+"""The :class:`Store` and its unit of work, :class:`StoreTransaction`.
+
+Both classes carry the same typed operations (records, refs, links, bases, cursors, audit,
+dead letters, outbox, leases), written once in the ``*Operations`` mixins:
+
+- on a :class:`Store`, each call runs in a transaction of its own and commits on return;
+- on the :class:`StoreTransaction` that ``store.transaction()`` yields, every call joins
+  one transaction, committed when the block exits and rolled back if it raises. That is
+  how the engine stores a page of records, their bases and the cursor atomically (G2)::
+
+      async with await Store.open("sqlite:///var/lib/itsmhub/itsmhub.db") as store:
+          async with store.transaction() as tx:
+              for record, base in page:
+                  await tx.put_record(record)
+                  await tx.put_base(base)
+              await tx.put_cursor("jira", "issues", cursor)
+
+On SQLite a writing transaction (any unit of work, any write on the store) begins with
+``BEGIN IMMEDIATE``, so writers queue on the busy timeout instead of failing halfway; the
+store's read methods begin a deferred transaction and never wait for a writer. PostgreSQL
+runs at the server's default isolation (READ COMMITTED): for read-modify-write of a record,
+read it with ``get_stored`` and write it with ``put_record(..., expected_version=...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from itsmhub.errors import StoreError
+from itsmhub.model import utcnow
+
+from .engine import READ_ONLY, MigrationResult, open_engine
+from .journal import JournalOperations
+from .outbox import OutboxOperations
+from .records import RecordOperations
+from .state import StateOperations
+
+
+class _AllOperations(RecordOperations, StateOperations, JournalOperations, OutboxOperations):
+    """Every store operation; subclasses only say where the connection comes from."""
+
+
+class StoreTransaction(_AllOperations):
+    """A unit of work: every operation on it shares one database transaction."""
+
+    def __init__(
+        self, connection: AsyncConnection, *, dialect: str, clock: Callable[[], datetime]
+    ) -> None:
+        self._connection = connection
+        self._dialect = dialect
+        self._clock = clock
+        self._open = True
+
+    @asynccontextmanager
+    async def _connect(self, *, write: bool = True) -> AsyncIterator[AsyncConnection]:
+        if not self._open:
+            raise StoreError("this store transaction has already ended; start a new one")
+        yield self._connection
+
+
+class Store(_AllOperations):
+    """The state store. Open it with :meth:`open` (or :func:`open_store`), close it after."""
+
+    def __init__(
+        self, engine: AsyncEngine, migration: MigrationResult, *, clock: Callable[[], datetime]
+    ) -> None:
+        self.engine = engine
+        self.migration = migration
+        self._dialect = engine.dialect.name
+        self._clock = clock
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        connect_args: Mapping[str, Any] | None = None,
+    ) -> Store:
+        """Open the store at ``url``, creating or upgrading its schema to the head revision.
+
+        ``sqlite:///path`` (the parent directory is created) or ``postgresql://...``.
+        Raises StoreError, changing nothing, for a database written by a newer itsmhub or
+        one holding tables but no itsmhub schema version. ``clock`` stamps every row (tests
+        pass a fake one); ``connect_args`` go to the driver (e.g. asyncpg
+        ``server_settings``).
+        """
+        engine, migration = await open_engine(url, connect_args=connect_args)
+        return cls(engine, migration, clock=clock)
+
+    @property
+    def schema_revision(self) -> str:
+        """The schema revision the database is at (always the head once opened)."""
+        return self.migration.to_revision
+
+    async def close(self) -> None:
+        """Close every pooled connection; the store cannot be used afterwards."""
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[StoreTransaction]:
+        """A unit of work: commit when the block exits, roll back if it raises."""
+        async with self.engine.begin() as connection:
+            tx = StoreTransaction(connection, dialect=self._dialect, clock=self._clock)
+            try:
+                yield tx
+            finally:
+                tx._open = False
+
+    @asynccontextmanager
+    async def _connect(self, *, write: bool = True) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as connection:
+            if not write:
+                # A deferred BEGIN on SQLite: readers need no write lock.
+                await connection.execution_options(**{READ_ONLY: True})
+            async with connection.begin():
+                yield connection
+
+
+@asynccontextmanager
+async def open_store(
+    url: str,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    connect_args: Mapping[str, Any] | None = None,
+) -> AsyncIterator[Store]:
+    """``async with open_store(url) as store:`` — :meth:`Store.open`, closed on exit."""
+    store = await Store.open(url, clock=clock, connect_args=connect_args)
+    try:
+        yield store
+    finally:
+        await store.close()
