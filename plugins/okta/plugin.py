@@ -1,0 +1,14 @@
+"""The hooks through which itsmhub finds the Okta plugin (entry point ``okta``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from itsmhub import Connector, hookimpl
+
+from .connector import OktaConnector
+
+
+@hookimpl
+def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    register(OktaConnector)
