@@ -6,15 +6,16 @@ the record kinds it holds, and hands the class to the core through the
 table and calls the typed methods below; a connector never sees another connector, the
 store or the engine.
 
-Methods a connector does not support yet keep the default body, which raises
-:class:`~itsmhub.errors.NotImplementedYet`; :meth:`Connector.capabilities` reports what a
-class really implements, so ``itsmhub plugins`` can show it.
+Every method has a default body that refuses with
+:class:`~itsmhub.errors.NotImplementedYet`, so a connector can grow method by method;
+:meth:`Connector.capabilities` reports what a class really implements, and
+``itsmhub plugins`` shows it.
 """
 
 from __future__ import annotations
 
 import logging
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -191,6 +192,7 @@ class ConnectorContext:
 
 
 _OPTIONAL_METHODS = (
+    "check",
     "pull",
     "fetch",
     "find_by_marker",
@@ -219,7 +221,7 @@ class Connector(ABC):
 
     @classmethod
     def capabilities(cls) -> list[str]:
-        """The optional methods this class really implements."""
+        """The methods this class really implements (the others refuse, NotImplementedYet)."""
         return [
             name for name in _OPTIONAL_METHODS if getattr(cls, name) is not getattr(Connector, name)
         ]
@@ -227,9 +229,9 @@ class Connector(ABC):
     def _not_yet(self, method: str) -> NotImplementedYet:
         return NotImplementedYet(self.kind, method)
 
-    @abstractmethod
     async def check(self) -> CheckResult:
         """Check auth, reachability and permissions; say in plain words what is missing."""
+        raise self._not_yet("check the connection")
 
     def pull(self, request: PullRequest) -> AsyncIterator[PullItem]:
         """Yield changes of ``request.kind`` since the cursor, with a checkpoint per page."""

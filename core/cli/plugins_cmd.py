@@ -95,4 +95,4 @@ def _print_report(report: dict[str, Any]) -> None:
 
 
 def _capabilities(connector: dict[str, Any]) -> str:
-    return "check only" if not connector["capabilities"] else " ".join(connector["capabilities"])
+    return " ".join(connector["capabilities"]) or "nothing yet"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from itsmhub import CheckResult, Connector, ConnectorSettings, NotImplementedYet, RecordKind
+from itsmhub import Connector, ConnectorSettings, RecordKind
 
 from .settings import ZendeskSettings
 
@@ -24,6 +24,3 @@ class ZendeskConnector(Connector):
     record_kinds: ClassVar[frozenset[RecordKind]] = frozenset(
         {RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR}
     )
-
-    async def check(self) -> CheckResult:
-        raise NotImplementedYet(self.kind, "check the connection")

@@ -20,7 +20,7 @@ from itsmhub import Connector, hookimpl
 class {cls}(Connector):
     kind = "{kind}"
     async def check(self):
-        raise NotImplementedError
+        return None
 
 @hookimpl
 def register_connectors(register):
@@ -104,7 +104,7 @@ def test_a_plugin_that_raises_while_registering_loses_only_its_entries(
         class Half(Connector):
             kind = "half"
             async def check(self):
-                raise NotImplementedError
+                return None
 
         @hookimpl
         def register_connectors(register):
@@ -162,6 +162,7 @@ def test_hook_register_connectors(make_entry_point: MakeEntryPoint) -> None:
     cls = plugins.registry.connectors.get("k")
     assert cls is not None and issubclass(cls, Connector)
     assert plugins.registry.connectors.entries["k"].plugin == "p"
+    assert cls.capabilities() == ["check"]
 
 
 def test_hook_register_emulators(make_entry_point: MakeEntryPoint) -> None:
