@@ -48,3 +48,15 @@ def test_every_hook_has_a_test(hook: str) -> None:
 @pytest.mark.parametrize("hook", hook_names())
 def test_every_hookspec_has_a_docstring(hook: str) -> None:
     assert (getattr(hookspecs, hook).__doc__ or "").strip()
+
+
+def test_configuration_reference_is_current() -> None:
+    from itsmhub.config.reference import render
+    from itsmhub.plugins import load_plugins
+
+    plugins = load_plugins(environ={"ITSMHUB_LOAD_PLUGINS": "jira,servicenow,zendesk,okta"})
+    written = (ROOT / "docs" / "configuration.md").read_text()
+    assert written == render(plugins), (
+        "docs/configuration.md is out of date: "
+        "python -m itsmhub.config.reference > docs/configuration.md"
+    )

@@ -66,7 +66,10 @@ class SyncSettings(BaseModel):
     overlap: Duration = Field(
         timedelta(minutes=2), description="how far each pull re-reads behind its cursor"
     )
-    conflict_policy: ConflictPolicy = ConflictPolicy.NEWEST
+    conflict_policy: ConflictPolicy = Field(
+        ConflictPolicy.NEWEST,
+        description="newest: the latest remote change wins; owner: field_owners decide first",
+    )
     field_owners: dict[str, str] = Field(
         default_factory=dict, description="neutral field → the connector that owns it"
     )

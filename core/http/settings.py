@@ -60,15 +60,23 @@ class HttpSettings(BaseModel):
     """How itsmhub talks HTTP to one vendor: timeouts, pool, TLS, proxy and retry budget."""
 
     # hide_input_in_errors: a mistyped proxy URL may carry a password; errors must not echo it.
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, hide_input_in_errors=True, use_attribute_docstrings=True
+    )
 
     connect_timeout: _Seconds = DEFAULT_CONNECT_TIMEOUT
+    """Seconds to open a connection (TCP and TLS)."""
     read_timeout: _Seconds = DEFAULT_READ_TIMEOUT
+    """Seconds to wait between bytes of a response."""
     write_timeout: _Seconds = DEFAULT_WRITE_TIMEOUT
+    """Seconds to wait while sending a request body."""
     pool_timeout: _Seconds = DEFAULT_POOL_TIMEOUT
+    """Seconds to wait for a free pooled connection."""
 
     max_connections: Annotated[int, Field(ge=1)] = DEFAULT_MAX_CONNECTIONS
+    """Connections open at once to one vendor."""
     max_keepalive: Annotated[int, Field(ge=0)] = DEFAULT_MAX_KEEPALIVE
+    """Idle connections kept for reuse."""
 
     verify: bool = True
     """Verify the vendor's TLS certificate. Only a development setup may turn this off."""
@@ -82,11 +90,16 @@ class HttpSettings(BaseModel):
     """An explicit proxy URL (``http://host:port`` or ``https://...``); opt-in only."""
 
     max_attempts: Annotated[int, Field(ge=1)] = DEFAULT_MAX_ATTEMPTS
+    """Attempts per call, the first included, before the outbox takes over."""
     backoff_base: _Seconds = DEFAULT_BACKOFF_BASE
+    """Seconds; the n-th retry waits up to base × 2^(n-1) (full jitter)."""
     max_backoff: _Seconds = DEFAULT_MAX_BACKOFF
+    """Longest computed backoff, in seconds."""
     max_retry_after: Annotated[float, Field(ge=0)] = DEFAULT_MAX_RETRY_AFTER
+    """Longest Retry-After waited inside one call; longer waits are scheduled by the outbox."""
 
     user_agent: Annotated[str, Field(min_length=1, max_length=200)] = DEFAULT_USER_AGENT
+    """The User-Agent header sent to vendors."""
 
     @field_validator("proxy")
     @classmethod

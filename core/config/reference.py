@@ -1,0 +1,179 @@
+"""Writes ``docs/configuration.md`` from the settings models, so the reference never drifts.
+
+python -m itsmhub.config.reference > docs/configuration.md
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+import typing
+from collections.abc import Iterator
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from ..plugins import Plugins, load_plugins
+from ..secrets import SecretRef
+from .models import NetworkSettings, StoreSettings, SyncSettings
+
+_INTRO = """# Configuration reference
+
+`config.toml` is read with Python's `tomllib` and validated in full: `itsmhub config check`
+lists every mistake at once, with its key path, the bad value and the fix. Unknown keys
+are refused everywhere. Secrets are references (`env:NAME`, `file:PATH`,
+`credential:NAME`, or a scheme a plugin adds), never the secret itself. Durations are
+written `90s`, `15m`, `4h`, `7d` or `2w`. `config.example.toml` is a complete example.
+
+This page is generated from the settings models: `python -m itsmhub.config.reference >
+docs/configuration.md` (a test fails when it is out of date).
+"""
+
+
+def render(plugins: Plugins) -> str:
+    """The whole reference as Markdown."""
+    parts = [_INTRO]
+    parts.append(_section("[store]", StoreSettings))
+    parts.append(_section("[http]", NetworkSettings))
+    parts.append(_section("[sync]", SyncSettings))
+    parts.append(
+        "## Connectors\n\nOne `[connectors.<name>]` table per system; `type` picks "
+        "the connector kind.\n"
+    )
+    for kind in plugins.registry.connectors.names():
+        cls = plugins.registry.connectors.get(kind)
+        assert cls is not None
+        title = f'`type = "{kind}"`' + (f": {cls.title}" if cls.title else "")
+        parts.append(_section(title, cls.settings_model, level=3))
+    parts.append(
+        "## Rules\n\nOne `[rules.<name>]` table per rule; `type` picks the rule "
+        "type. A `when` table holds conditions: `field = value`, `field = [a, b]`, "
+        "or a table with `eq`, `ne`, `in`, `not_in`, `contains`, `matches`, `gt`, "
+        "`gte`, `lt`, `lte`, `within` or `exists`.\n"
+    )
+    for name in plugins.registry.rule_types.names():
+        rule_type = plugins.registry.rule_types.get(name)
+        assert rule_type is not None
+        title = f'`type = "{name}"`' + (
+            f": {rule_type.description}" if rule_type.description else ""
+        )
+        parts.append(_section(title, rule_type.settings_model, level=3))
+    return "\n".join(parts)
+
+
+def _section(title: str, model: type[BaseModel], *, level: int = 2) -> str:
+    lines = [f"{'#' * level} {title}", ""]
+    doc = (model.__doc__ or "").strip().splitlines()
+    if doc and not doc[0].startswith(("Settings every", "A config")):
+        lines += [doc[0], ""]
+    lines += ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+    for key, field in _fields(model, ""):
+        lines.append(
+            f"| `{key}` | {_type(field.annotation)} | {_default(field)} | "
+            f"{' '.join((field.description or '').split()).replace('|', '/')} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _fields(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, FieldInfo]]:
+    for name, field in model.model_fields.items():
+        key = f"{prefix}{field.alias or name}"
+        members = _models(field.annotation)
+        if len(members) == 1:
+            yield from _fields(members[0], f"{key}.")
+            continue
+        yield key, field
+        for member in members:  # a tagged union: each alternative's keys, labelled
+            tag = _tag(member)
+            for sub_key, sub in _fields(member, f"{key}.") if tag else ():
+                if not sub_key.endswith(f".{tag[0]}"):
+                    label = f"(with {tag[0]} = {json.dumps(tag[1])}) {sub.description or ''}"
+                    yield sub_key, FieldInfo.merge_field_infos(sub, description=label)
+
+
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    """The settings models a field holds (SecretRef is a value, not a table)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [] if annotation is SecretRef else [annotation]
+    origin = typing.get_origin(annotation)
+    if origin in {typing.Union, types.UnionType, typing.Annotated}:
+        return [m for arg in typing.get_args(annotation) for m in _models(arg)]
+    return []
+
+
+def _tag(model: type[BaseModel]) -> tuple[str, Any] | None:
+    for name, field in model.model_fields.items():
+        args = typing.get_args(field.annotation)
+        if typing.get_origin(field.annotation) is typing.Literal and len(args) == 1:
+            return name, args[0]
+    return None
+
+
+def _type(annotation: Any) -> str:
+    text = _type_name(annotation)
+    return text.replace("|", "or")
+
+
+def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
+    if origin is typing.Literal:
+        return " or ".join(json.dumps(a) for a in args)
+    if origin in {typing.Union, types.UnionType}:
+        return " or ".join(_type_name(a) for a in args if a is not type(None)) + (
+            " (optional)" if type(None) in args else ""
+        )
+    if origin in {list, tuple, frozenset, set}:
+        return f"list of {_type_name(args[0])}" if args else "list"
+    if origin is dict:
+        return f"table of {_type_name(args[1])}" if args else "table"
+    if annotation is SecretRef:
+        return "secret reference"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        tag = _tag(annotation)
+        return f"table ({tag[0]} = {json.dumps(tag[1])})" if tag else "table"
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return " / ".join(f"`{m.value}`" for m in annotation)
+    name = getattr(annotation, "__name__", str(annotation))
+    return {
+        "str": "string",
+        "int": "integer",
+        "float": "number",
+        "bool": "boolean",
+        "timedelta": "duration",
+        "SecretRef": "secret reference",
+        "HttpUrl": "URL",
+    }.get(name, name)
+
+
+def _default(field: FieldInfo) -> str:
+    if field.default is PydanticUndefined and field.default_factory is None:
+        return "required"
+    value = field.get_default(call_default_factory=True)
+    if isinstance(value, BaseModel):
+        return ""
+    if isinstance(value, Enum):
+        value = value.value
+    try:
+        from ..durations import format_duration
+
+        if hasattr(value, "total_seconds"):
+            return f"`{format_duration(value)}`"
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        text = str(value)
+    if len(text) > 60:
+        return "see `config.example.toml`"
+    return f"`{text}`"
+
+
+if __name__ == "__main__":
+    # Only the in-tree plugins: the reference documents what itsmhub ships.
+    in_tree = {"ITSMHUB_LOAD_PLUGINS": "jira,servicenow,zendesk,okta"}
+    sys.stdout.write(render(load_plugins(environ=in_tree)))
