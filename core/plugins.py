@@ -10,6 +10,9 @@ Operator switches, read from the environment:
 
 - ``ITSMHUB_LOAD_PLUGINS=a,b`` loads only the named plugins (entry point or
   distribution names); set but empty loads none besides the built-ins.
+- ``ITSMHUB_PLUGIN_MODULES=pkg.mod,other.mod`` also registers these importable modules
+  as plugins, without packaging them (as ``PYTEST_PLUGINS`` does): for tests and for
+  trying a plugin out.
 - ``ITSMHUB_TRACE_PLUGINS=1`` logs every hook call and its result at DEBUG.
 """
 
@@ -129,8 +132,20 @@ def load_plugins(
             continue
         _register(plugins, module, point.name, distribution=dist, version=version)
 
+    for module_name in _names(environ.get("ITSMHUB_PLUGIN_MODULES", "")):
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:
+            plugins.broken.append(BrokenPlugin(module_name, None, f"import failed: {_why(exc)}"))
+            continue
+        _register(plugins, module, module_name, distribution=None, version=None)
+
     _collect(plugins)
     return plugins
+
+
+def _names(raw: str) -> list[str]:
+    return [name.strip() for name in raw.split(",") if name.strip()]
 
 
 _cached: Plugins | None = None
@@ -148,7 +163,7 @@ def _allowlist(environ: Mapping[str, str]) -> set[str] | None:
     raw = environ.get("ITSMHUB_LOAD_PLUGINS")
     if raw is None:
         return None
-    return {name.strip() for name in raw.split(",") if name.strip()}
+    return set(_names(raw))
 
 
 def _why(exc: BaseException) -> str:

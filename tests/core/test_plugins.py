@@ -265,3 +265,13 @@ def test_trace_switch_logs_hook_calls(
     plugins = load_plugins(environ={"ITSMHUB_TRACE_PLUGINS": "1"}, discovered=[])
     plugins.pm.hook.resolve_secret(ref=SecretRef(scheme="env", target="NOPE_NOT_SET"))
     assert any("hook resolve_secret" in r.getMessage() for r in caplog.records)
+
+
+def test_plugin_modules_from_the_environment(make_entry_point: MakeEntryPoint) -> None:
+    point = make_entry_point("local", connector_plugin("localkind"))
+    plugins = load_plugins(
+        environ={"ITSMHUB_PLUGIN_MODULES": f"{point.value}, no_such_module_xyz"}, discovered=[]
+    )
+    assert plugins.registry.connectors.names() == ["localkind"]
+    [broken] = plugins.broken
+    assert broken.name == "no_such_module_xyz" and "import failed" in broken.reason
