@@ -46,6 +46,24 @@ class JournalOperations(Operations):
             rows = (await conn.execute(query)).all()
         return [AuditEntry.model_validate(row._asdict()) for row in rows]
 
+    async def last_audit(self, connector: str, event_prefix: str = "") -> AuditEntry | None:
+        """The newest audit entry of ``connector`` whose event starts with ``event_prefix``.
+
+        ``last_audit("jira", "error")`` is what ``itsmhub status`` shows as the last error.
+        """
+        query = (
+            select(audit_log)
+            .where(audit_log.c.connector == connector)
+            .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
+            .limit(1)
+        )
+        if event_prefix:
+            # autoescape: a '%' or '_' in the prefix is matched literally, not as a wildcard.
+            query = query.where(audit_log.c.event.startswith(event_prefix, autoescape=True))
+        async with self._connect(write=False) as conn:
+            row = (await conn.execute(query)).one_or_none()
+        return AuditEntry.model_validate(row._asdict()) if row else None
+
     async def add_dead_letter(self, letter: DeadLetterIn) -> DeadLetter:
         """Dead-letter a record; a repeat of (connector, record_key, remote_version) adds up.
 
@@ -96,6 +114,20 @@ class JournalOperations(Operations):
         async with self._connect(write=False) as conn:
             rows = (await conn.execute(query)).all()
         return [DeadLetter.model_validate(row._asdict()) for row in rows]
+
+    async def count_dead_letters(
+        self,
+        connector: str | None = None,
+        status: DeadLetterStatus | None = DeadLetterStatus.OPEN,
+    ) -> int:
+        """How many dead letters :meth:`list_dead_letters` would return, without reading them."""
+        query = select(func.count()).select_from(dead_letters)
+        if connector is not None:
+            query = query.where(dead_letters.c.connector == connector)
+        if status is not None:
+            query = query.where(dead_letters.c.status == DeadLetterStatus(status).value)
+        async with self._connect(write=False) as conn:
+            return int((await conn.execute(query)).scalar_one())
 
     async def get_dead_letter(self, letter_id: int) -> DeadLetter | None:
         """One dead letter by id, or None."""

@@ -23,6 +23,17 @@ class StateOperations(Operations):
             value: JsonValue | None = (await conn.execute(query)).scalar_one_or_none()
         return value
 
+    async def cursors_of(self, connector: str) -> dict[str, JsonValue]:
+        """Every cursor stored for ``connector``, by stream name (sorted)."""
+        query = (
+            select(cursors.c.stream, cursors.c.value)
+            .where(cursors.c.connector == connector)
+            .order_by(cursors.c.stream)
+        )
+        async with self._connect(write=False) as conn:
+            rows = (await conn.execute(query)).all()
+        return {row.stream: row.value for row in rows}
+
     async def put_cursor(self, connector: str, stream: str, value: JsonValue) -> None:
         """Store the cursor; call it in the transaction that stores what the page covered."""
         upsert = self._insert(cursors).values(

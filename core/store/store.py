@@ -25,7 +25,7 @@ read it with ``get_stored`` and write it with ``put_record(..., expected_version
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -37,12 +37,16 @@ from itsmhub.model import utcnow
 
 from .engine import READ_ONLY, MigrationResult, open_engine
 from .journal import JournalOperations
+from .locks import worker_lock
 from .outbox import OutboxOperations
 from .records import RecordOperations
 from .state import StateOperations
+from .sync_queries import SyncQueryOperations
 
 
-class _AllOperations(RecordOperations, StateOperations, JournalOperations, OutboxOperations):
+class _AllOperations(
+    RecordOperations, StateOperations, JournalOperations, OutboxOperations, SyncQueryOperations
+):
     """Every store operation; subclasses only say where the connection comes from."""
 
 
@@ -98,6 +102,10 @@ class Store(_AllOperations):
     def schema_revision(self) -> str:
         """The schema revision the database is at (always the head once opened)."""
         return self.migration.to_revision
+
+    def worker_lock(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """Hold the lock ``name`` for this worker (see ``locks.py``); yields whether held."""
+        return worker_lock(self.engine, name)
 
     async def close(self) -> None:
         """Close every pooled connection; the store cannot be used afterwards."""
