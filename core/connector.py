@@ -199,6 +199,7 @@ _OPTIONAL_METHODS = (
     "create",
     "update",
     "add_comment",
+    "update_comment",
     "link",
     "verify_webhook",
 )
@@ -250,12 +251,21 @@ class Connector(ABC):
         raise self._not_yet("create records")
 
     async def update(self, ref: ExternalRef, changes: FieldChanges) -> RemoteVersion:
-        """Write the given neutral field values to the remote record."""
+        """Write each change's ``new`` value to the remote record.
+
+        Where the vendor allows it, write only if the remote still holds each change's
+        ``old`` value, and raise :class:`~itsmhub.errors.RemoteChanged` if not, so a
+        concurrent edit is merged instead of overwritten.
+        """
         raise self._not_yet("update records")
 
     async def add_comment(self, ref: ExternalRef, comment: Comment, *, marker: str) -> ExternalRef:
         """Append ``comment`` (with its author named and its visibility kept)."""
         raise self._not_yet("add comments")
+
+    async def update_comment(self, ref: ExternalRef, comment: Comment) -> None:
+        """Rewrite the copy of ``comment`` this system holds (its ref is in ``comment.refs``)."""
+        raise self._not_yet("edit comments")
 
     async def link(self, ref: ExternalRef, target: ExternalRef, kind: LinkKind) -> None:
         """Record in the remote that ``ref`` relates to ``target`` (same system or not)."""

@@ -4,7 +4,8 @@
     ├── ConfigError          fix the config or the credentials; that connector pauses
     │   └── SecretNotFound   a secret reference resolved to nothing
     ├── TransientError       retry later with backoff (429, 5xx, timeouts, dropped connections)
-    │   └── RateLimited      the vendor said when to come back (Retry-After, reset headers)
+    │   ├── RateLimited      the vendor said when to come back (Retry-After, reset headers)
+    │   └── RemoteChanged    the remote record moved since we read it: re-read, merge, retry
     ├── RecordError          this one record goes to the dead-letter list; the batch goes on
     ├── FatalError           a bug or an impossible state; the cycle stops
     │   └── NotImplementedYet  a connector method whose vendor support has not landed yet
@@ -86,6 +87,14 @@ class RateLimited(TransientError):
     """The vendor asked us to slow down and (usually) said for how long."""
 
 
+class RemoteChanged(TransientError):
+    """A conditional write found the remote record changed since its base was agreed.
+
+    The engine re-reads the record, merges (auditing any conflict) and writes again, so a
+    concurrent human edit is never overwritten silently.
+    """
+
+
 class RecordError(ItsmhubError):
     """One record cannot be read, mapped or written; it is dead-lettered with this reason."""
 
@@ -140,6 +149,7 @@ __all__ = [
     "PluginError",
     "RateLimited",
     "RecordError",
+    "RemoteChanged",
     "SecretNotFound",
     "StoreError",
     "TransientError",

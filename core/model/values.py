@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .enums import LinkKind, Visibility
 from .ids import new_id
@@ -35,14 +37,26 @@ class PersonRef(BaseModel):
 
 
 class Link(BaseModel):
-    """A typed edge from the record holding it to another hub record."""
+    """A typed edge from the record holding it to another record.
+
+    In the hub ``target_id`` names the other hub record. A connector reading a link only
+    knows the target's ref in its own system: it sets ``target_ref``, and the engine
+    resolves it to the hub id.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: LinkKind
-    target_id: str = Field(min_length=1)
+    target_id: str | None = Field(None, min_length=1)
+    target_ref: ExternalRef | None = None
     origin: str | None = Field(None, description="the system or rule that established it")
     reason: str | None = Field(None, description="why, in words an admin can check")
+
+    @model_validator(mode="after")
+    def _has_a_target(self) -> Self:
+        if self.target_id is None and self.target_ref is None:
+            raise ValueError("a link needs target_id (a hub record) or target_ref")
+        return self
 
 
 class Comment(BaseModel):
