@@ -1,0 +1,5 @@
+"""``python -m itsmhub``: the same as the ``itsmhub`` command."""
+
+from .cli import main
+
+main()

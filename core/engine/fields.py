@@ -1,0 +1,35 @@
+"""Which parts of a record are synced field by field, and how they are read and written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import JsonValue
+
+from ..model import AnyRecordType, parse_record
+
+#: Not field-synced: identity and bookkeeping, or synced by their own mechanism
+#: (comments are appended, links travel as links).
+NOT_SYNCED = frozenset({"id", "kind", "refs", "links", "comments", "created_at", "updated_at"})
+
+Fields = dict[str, JsonValue]
+
+
+def sync_fields(record: AnyRecordType) -> Fields:
+    """The record's field-synced values, in JSON form (comparable, storable)."""
+    data = record.model_dump(mode="json", exclude=set(NOT_SYNCED))
+    return dict(sorted(data.items()))
+
+
+def with_fields(record: AnyRecordType, fields: Fields) -> AnyRecordType:
+    """A copy of ``record`` holding ``fields``, validated as a whole."""
+    data: dict[str, Any] = record.model_dump(mode="json")
+    data.update({k: v for k, v in fields.items() if k not in NOT_SYNCED})
+    return parse_record(data)
+
+
+def changed(new: Fields, old: Fields | None) -> list[str]:
+    """Names of the fields whose values differ (all of ``new`` when there is no ``old``)."""
+    if old is None:
+        return sorted(new)
+    return sorted(name for name in new.keys() | old.keys() if new.get(name) != old.get(name))

@@ -1,0 +1,87 @@
+"""The running hub: config, plugins, the state store and one connector per system."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import httpx
+
+from ..config import Config
+from ..connector import Connector, ConnectorContext
+from ..errors import ConfigError
+from ..model import RecordKind, utcnow
+from ..plugins import Plugins
+from ..store import Store
+from .routing import Router
+
+#: The record kinds the engine syncs; people and devices come from enrichers.
+SYNCED_KINDS = (RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR)
+
+
+@dataclass
+class Hub:
+    """Everything one sync process works with. Build it with :meth:`Hub.open`."""
+
+    config: Config
+    plugins: Plugins
+    store: Store
+    connectors: dict[str, Connector]
+    clock: Callable[[], datetime] = utcnow
+    router: Router = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.router = Router(self.config)
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls,
+        config: Config,
+        plugins: Plugins,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    ) -> AsyncIterator[Hub]:
+        """Open the store and build the enabled connectors; close them all on exit."""
+        async with AsyncExitStack() as stack:
+            store = await Store.open(config.store.url, clock=clock)
+            stack.push_async_callback(store.close)
+            connectors = {}
+            for name, settings in sorted(config.connectors.items()):
+                if not settings.enabled:
+                    continue
+                cls_ = plugins.registry.connectors.get(settings.type)
+                if cls_ is None:
+                    raise ConfigError(
+                        f"no installed plugin provides connector type {settings.type!r}",
+                        key=f"connectors.{name}.type",
+                        fix="install the plugin, or see `itsmhub plugins` for why it failed",
+                    )
+                context = ConnectorContext(
+                    http=config.http,
+                    resolve_secret=plugins.resolve_secret,
+                    transport=(transports or {}).get(name),
+                    clock=clock,
+                )
+                connector = cls_(name, settings, context)
+                stack.push_async_callback(connector.aclose)
+                connectors[name] = connector
+            yield cls(
+                config=config, plugins=plugins, store=store, connectors=connectors, clock=clock
+            )
+
+    def kinds_of(self, name: str) -> list[RecordKind]:
+        """The record kinds the engine syncs for one connector."""
+        return [kind for kind in SYNCED_KINDS if kind in self.connectors[name].record_kinds]
+
+    def connector(self, name: str) -> Connector:
+        try:
+            return self.connectors[name]
+        except KeyError:
+            known = ", ".join(sorted(self.connectors)) or "none"
+            raise ConfigError(
+                f"no enabled connector is named {name!r}", fix=f"use one of: {known}"
+            ) from None

@@ -1,0 +1,101 @@
+"""``sync --plan``: what a cycle would write, per record and system, writing nothing.
+
+The pull is applied inside one transaction that is rolled back at the end; vendors are
+only read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import JsonValue
+
+from ..store import OutboxOperation, StoreTransaction
+from .cycle import pull_stream
+from .fields import changed, sync_fields
+from .hub import Hub
+
+
+@dataclass
+class PlannedWrite:
+    system: str
+    record_id: str
+    title: str
+    operation: str
+    fields: dict[str, dict[str, JsonValue]] = field(default_factory=dict)
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "system": self.system,
+            "record_id": self.record_id,
+            "title": self.title,
+            "operation": self.operation,
+            "fields": self.fields,
+            "detail": self.detail,
+        }
+
+
+class _Rollback(Exception):
+    """Ends the plan's transaction without committing it."""
+
+
+async def plan(hub: Hub, *, only: str | None = None) -> list[PlannedWrite]:
+    """Every write the next cycle would make, computed in a rolled-back transaction."""
+    writes: list[PlannedWrite] = []
+    names = [hub.connector(only).name] if only else sorted(hub.connectors)
+    try:
+        async with hub.store.transaction() as tx:
+            for name in names:
+                for kind in hub.kinds_of(name):
+                    await pull_stream(hub, name, kind, tx=tx)
+            for name in sorted(hub.connectors):
+                # Claiming inside the doomed transaction lists what is due, changing nothing.
+                for item in await tx.claim_due(name, hub.clock(), 10_000):
+                    write = await _describe(tx, name, item.operation, item.record_id, item.payload)
+                    if write is not None:
+                        writes.append(write)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return writes
+
+
+async def _describe(
+    tx: StoreTransaction,
+    system: str,
+    operation: OutboxOperation,
+    record_id: str | None,
+    payload: dict[str, JsonValue],
+) -> PlannedWrite | None:
+    record = await tx.get_record(record_id) if record_id else None
+    if record is None:
+        return None
+    title = str(getattr(record, "title", getattr(record, "display_name", "")))
+    write = PlannedWrite(system, record.id, title, operation.value)
+    fields = sync_fields(record)
+    if operation is OutboxOperation.CREATE:
+        write.fields = {
+            name: {"new": value}
+            for name, value in fields.items()
+            if value not in (None, [], {}, "")
+        }
+        write.detail = f"new copy ({payload.get('rule')})"
+    elif operation is OutboxOperation.UPDATE:
+        base = await tx.get_base(record.id, system)
+        old = base.fields if base else {}
+        names = changed(fields, old)
+        if not names:
+            return None
+        write.fields = {n: {"old": old.get(n), "new": fields.get(n)} for n in names}
+    elif operation is OutboxOperation.COMMENT:
+        comment = next(
+            (c for c in getattr(record, "comments", []) if c.id == payload.get("comment_id")), None
+        )
+        write.detail = (comment.body[:80] if comment else "") + (
+            " (edit)" if payload.get("edit") else ""
+        )
+    else:
+        write.detail = f"{payload.get('kind')} → {payload.get('target_id')}"
+    return write
