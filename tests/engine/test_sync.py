@@ -1,0 +1,253 @@
+"""The sync promises, end to end over fake systems: both ways, per field, no echo, no
+duplicate, nothing lost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from itsmhub import RateLimited, RecordError, TransientError
+from itsmhub.engine import plan, pull_stream
+from itsmhub.model import RecordKind
+
+pytestmark = pytest.mark.anyio
+
+
+def copies(world: Any, system: str) -> list[Any]:
+    return [r for r in world.remotes[system].records.values() if not r.deleted]
+
+
+def only_copy(world: Any, system: str) -> Any:
+    [record] = copies(world, system)
+    return record
+
+
+async def test_a_new_incident_is_copied_with_a_marker_and_the_next_cycle_is_quiet(world) -> None:
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    zendesk.add("incident", title="VPN drops", status="new", service="vpn")
+    report = await world.cycle()
+    assert report.of("zendesk").pull.created == 1
+    copy = only_copy(world, "jira")
+    assert copy.fields["title"] == "VPN drops" and copy.marker.startswith("itsmhub-")
+    calls_before = sum(jira.calls.values()) + sum(zendesk.calls.values())
+    quiet = await world.cycle()
+    for name in ("zendesk", "jira"):
+        assert quiet.of(name).pull.created == quiet.of(name).pull.updated == 0
+        assert quiet.of(name).push.pushed == 0
+    # Echo-free: only the two list calls per kind, no writes.
+    writes = {"create", "update", "add_comment", "update_comment", "link"}
+    assert not any(jira.calls[w] for w in writes if w != "create")
+    assert jira.calls["create"] == 1
+    assert sum(jira.calls.values()) + sum(zendesk.calls.values()) - calls_before == 6
+
+
+async def test_a_status_change_flows_back_and_does_not_bounce(world) -> None:
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    ticket = zendesk.add("incident", title="Printer jam", status="new")
+    await world.settle()
+    copy = only_copy(world, "jira")
+    jira.edit(copy.remote_id, status="in_progress")
+    await world.settle()
+    assert zendesk.record(ticket.remote_id).fields["status"] == "in_progress"
+    versions = (zendesk.record(ticket.remote_id).version, jira.record(copy.remote_id).version)
+    await world.settle()
+    assert (
+        zendesk.record(ticket.remote_id).version,
+        jira.record(copy.remote_id).version,
+    ) == versions
+
+
+async def test_only_the_changed_field_moves(world) -> None:
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    ticket = zendesk.add("incident", title="Mail slow", status="new", service="mail")
+    await world.settle()
+    copy = only_copy(world, "jira")
+    zendesk.edit(ticket.remote_id, service="exchange")
+    jira.edit(copy.remote_id, status="on_hold")
+    await world.settle()
+    for record in (zendesk.record(ticket.remote_id), jira.record(copy.remote_id)):
+        assert record.fields["service"] == "exchange" and record.fields["status"] == "on_hold"
+    conflicts = [e for e in await _audit(world, ticket) if e.event == "conflict"]
+    assert conflicts == []
+
+
+async def test_a_conflict_is_resolved_by_policy_and_audited_with_both_values(world) -> None:
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    ticket = zendesk.add("incident", title="Wifi down", status="new")
+    await world.settle()
+    copy = only_copy(world, "jira")
+    zendesk.edit(ticket.remote_id, status="on_hold")
+    jira.clock.set(jira.clock.now() + timedelta(minutes=5))  # jira's edit is the newer one
+    jira.edit(copy.remote_id, status="resolved")
+    await world.settle()
+    assert zendesk.record(ticket.remote_id).fields["status"] == "resolved"
+    assert jira.record(copy.remote_id).fields["status"] == "resolved"
+    [conflict] = [e for e in await _audit(world, ticket) if e.event == "conflict"]
+    values = {conflict.detail["incoming"]["value"], conflict.detail["incumbent"]["value"]}
+    assert values == {"on_hold", "resolved"} and conflict.detail["winner"] == "jira"
+
+
+async def test_comments_are_copied_once_with_author_and_visibility(world) -> None:
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    ticket = zendesk.add("incident", title="Laptop will not boot", status="new")
+    await world.settle()
+    zendesk.comment(ticket.remote_id, "Tried safe mode", visibility="internal", author="Grace")
+    await world.settle()
+    copy = only_copy(world, "jira")
+    [comment] = jira.record(copy.remote_id).comments
+    assert "Tried safe mode" in comment.body and "Grace" in comment.body
+    assert comment.visibility == "internal"
+    await world.settle()
+    assert len(jira.record(copy.remote_id).comments) == 1
+    assert len(zendesk.record(ticket.remote_id).comments) == 1  # our copy never bounced back
+
+
+async def test_an_edited_comment_is_propagated(world) -> None:
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    ticket = zendesk.add("incident", title="Disk full", status="new")
+    zendesk.comment(ticket.remote_id, "Cleared /tmp", author="Grace")
+    await world.settle()
+    original = zendesk.record(ticket.remote_id).comments[0]
+    zendesk.update_comment(ticket.remote_id, original.remote_id, "Cleared /tmp and /var/log")
+    await world.settle()
+    copy = only_copy(world, "jira")
+    assert "Cleared /tmp and /var/log" in jira.record(copy.remote_id).comments[0].body
+
+
+async def test_three_systems_settle_after_one_round_in_any_order(world_factory) -> None:
+    systems = ["servicenow", "jira", "zendesk"]
+    world = await world_factory(systems)
+    world.remotes["servicenow"].add("incident", title="SAP slow", status="new")
+    await world.settle()
+    for order in (["zendesk", "jira", "servicenow"], ["jira", "servicenow", "zendesk"]):
+        world.remotes[order[0]].edit(
+            only_copy(world, order[0]).remote_id, title=f"SAP slow ({order[0]})"
+        )
+        for name in order:
+            await world.cycle(only=name)
+        await world.cycle()
+        titles = {only_copy(world, s).fields["title"] for s in systems}
+        assert titles == {f"SAP slow ({order[0]})"}
+        assert all(len(copies(world, s)) == 1 for s in systems)
+
+
+async def test_a_lost_create_response_is_adopted_not_duplicated(world) -> None:
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    jira.faults.fail_after("create", TransientError("connection dropped", status=None))
+    zendesk.add("incident", title="Badge reader offline", status="new")
+    await world.cycle()  # jira created it, but the hub never heard
+    assert len(copies(world, "jira")) == 1
+    await world.settle()
+    assert len(copies(world, "jira")) == 1
+    assert jira.calls["create"] == 1
+
+
+async def test_rate_limits_are_honoured_and_exhausted_retries_dead_letter(world_factory) -> None:
+    world = await world_factory(["zendesk", "jira"], sync={"max_attempts": 3})
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    jira.faults.fail_next("create", RateLimited("429", status=429, retry_after=120))
+    zendesk.add("incident", title="Teams outage", status="new")
+    await world.cycle()
+    [item] = await world.hub.store.claim_due("jira", world.clock() + _seconds(121), 10)
+    assert item.attempts == 2 and item.last_error and "429" in item.last_error
+    await world.hub.store.fail(item.id, "test", world.clock() + _seconds(121))
+    jira.faults.fail_next("create", TransientError("503", status=503), times=5)
+    await world.settle()
+    assert copies(world, "jira") == []
+    [letter] = await world.hub.store.list_dead_letters("jira")
+    assert letter.error_class == "TransientError" and letter.payload["origin"] == "outbox"
+
+
+async def test_a_refused_write_is_dead_lettered_at_once(world) -> None:
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    jira.faults.fail_next("create", RecordError("field refused", status=400))
+    zendesk.add("incident", title="Refused", status="new")
+    await world.settle()
+    [letter] = await world.hub.store.list_dead_letters("jira")
+    assert "field refused" in letter.reason and letter.attempts == 1
+
+
+async def test_a_malformed_record_is_dead_lettered_and_the_rest_synced(world) -> None:
+    zendesk = world.remotes["zendesk"]
+    tickets = [zendesk.add("incident", title=f"ticket {i}", status="new") for i in range(5)]
+    zendesk.faults.malformed(tickets[2].remote_id)
+    await world.settle()
+    assert len(copies(world, "jira")) == 4
+    [letter] = await world.hub.store.list_dead_letters("zendesk")
+    assert letter.record_key == tickets[2].remote_id and letter.payload["origin"] == "pull"
+
+
+async def test_a_backfill_leaves_the_cursor_alone(world) -> None:
+    zendesk = world.remotes["zendesk"]
+    for i in range(4):
+        zendesk.add("incident", title=f"old {i}", status="new")
+    before = await world.hub.store.get_cursor("zendesk", "incident")
+    stats = await pull_stream(
+        world.hub, "zendesk", RecordKind.INCIDENT, since=datetime(2025, 1, 1, tzinfo=UTC)
+    )
+    assert stats.created == 4
+    assert await world.hub.store.get_cursor("zendesk", "incident") == before
+
+
+async def test_plan_prints_the_writes_and_writes_nothing(world) -> None:
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    zendesk.add("incident", title="Planned", status="new")
+    writes = await plan(world.hub)
+    assert [(w.system, w.operation) for w in writes] == [("jira", "create")]
+    assert writes[0].fields["title"] == {"new": "Planned"}
+    assert copies(world, "jira") == [] and jira.calls["create"] == 0
+    assert await world.hub.store.get_cursor("zendesk", "incident") is None
+    assert (await world.cycle()).of("zendesk").pull.created == 1  # the real run still creates
+
+
+async def _audit(world: Any, remote_record: Any) -> list[Any]:
+    record = await world.hub.store.find_by_ref("zendesk", remote_record.remote_id)
+    return await world.hub.store.audit_trail(record.id)
+
+
+def _seconds(n: int) -> Any:
+    from datetime import timedelta
+
+    return timedelta(seconds=n)
+
+
+async def test_a_5xx_burst_mid_pull_keeps_the_cursor_at_the_last_committed_page(world) -> None:
+    zendesk = world.remotes["zendesk"]
+    for i in range(7):
+        zendesk.add("incident", title=f"burst {i}", status="new")
+    zendesk.faults.fail_next("list_changed", TransientError("502", status=502), times=3, skip=1)
+    report = await world.cycle()
+    assert report.of("zendesk").errors and "502" in report.of("zendesk").errors[0]
+    assert report.of("zendesk").pull.created == 3  # the first page of three was committed
+    cursor = await world.hub.store.get_cursor("zendesk", "incident")
+    assert cursor is not None
+    await world.settle()
+    assert len(copies(world, "jira")) == 7
+    assert (await world.hub.store.last_audit("zendesk", "error")).event == "error.pull"
+
+
+async def test_a_timeout_on_push_is_retried_later_without_duplicates(world) -> None:
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    ticket = zendesk.add("incident", title="Timeout", status="new")
+    await world.settle()
+    zendesk.edit(ticket.remote_id, status="in_progress")
+    jira.faults.fail_after("update", TransientError("read timeout"))
+    jira.faults.fail_next("update", TransientError("connection dropped"))
+    await world.settle()
+    assert only_copy(world, "jira").fields["status"] == "in_progress"
+    assert len(copies(world, "jira")) == 1
+
+
+async def test_a_concurrent_edit_is_merged_not_overwritten(world) -> None:
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    ticket = zendesk.add("incident", title="Shared drive", status="new", service="files")
+    await world.settle()
+    copy = only_copy(world, "jira")
+    zendesk.edit(ticket.remote_id, status="in_progress")
+    await world.cycle(only="zendesk")  # pulls zendesk and pushes to jira at once...
+    jira.edit(copy.remote_id, service="storage")  # ...while someone edits jira
+    await world.settle()
+    for record in (zendesk.record(ticket.remote_id), jira.record(copy.remote_id)):
+        assert (record.fields["status"], record.fields["service"]) == ("in_progress", "storage")

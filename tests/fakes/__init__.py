@@ -1,0 +1,1 @@
+"""Test doubles of a vendor and its connector, loadable as the plugin ``fakes.plugin``."""
