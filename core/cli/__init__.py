@@ -1,6 +1,14 @@
 """The ``itsmhub`` command line: parse, call the core, print. Nothing else lives here."""
 
-from . import config_cmd, init_cmd, plugins_cmd  # noqa: F401  (each registers its commands)
+from . import (  # noqa: F401  (each registers its commands)
+    config_cmd,
+    dlq_cmd,
+    init_cmd,
+    plugins_cmd,
+    records_cmd,
+    status_cmd,
+    sync_cmd,
+)
 from .main import cli, main
 
 __all__ = ["cli", "main"]

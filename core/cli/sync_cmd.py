@@ -1,0 +1,263 @@
+"""``itsmhub sync`` and ``itsmhub backfill``: run the engine from the command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import click
+
+from ..config import load_config
+from ..engine import CycleReport, Hub, plan, pull_stream, sync_once
+from ..model import RecordKind
+from ..plugins import get_plugins
+from .main import EXIT_FAILURE, cli, handle_errors
+from .output import print_json, print_table
+
+T = TypeVar("T")
+
+
+def run_with_hub(config_path: Path, work: Callable[[Hub], Awaitable[T]]) -> T:
+    """Load the config (secrets resolved), open the hub, run ``work``, close everything."""
+    plugins = get_plugins()
+    config = load_config(config_path, plugins)
+
+    async def main() -> T:
+        async with Hub.open(config, plugins) as hub:
+            return await work(hub)
+
+    return anyio.run(main)
+
+
+@cli.command("sync")
+@click.option("--connector", "only", metavar="NAME", help="Only pull this connector.")
+@click.option("--once", is_flag=True, help="Run one cycle and exit (default: keep running).")
+@click.option(
+    "--plan", "show_plan", is_flag=True, help="Print what a cycle would write; write nothing."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def sync_command(
+    ctx: click.Context, only: str | None, once: bool, show_plan: bool, as_json: bool
+) -> None:
+    """Pull changes from every connector, merge them, and push them to the others.
+
+    Without --once it runs a cycle every [sync] interval until interrupted.
+    Exits 1 if a connector failed in the (last) cycle.
+    """
+    config_path: Path = ctx.obj["config_path"]
+    if show_plan:
+        writes = run_with_hub(config_path, lambda hub: plan(hub, only=only))
+        _print_plan([w.as_dict() for w in writes], as_json)
+        return
+    if once:
+        report = run_with_hub(config_path, lambda hub: sync_once(hub, only=only))
+        _print_report(report, as_json)
+        if not report.ok:
+            raise SystemExit(EXIT_FAILURE)
+        return
+    run_with_hub(config_path, lambda hub: _forever(hub, only, as_json))
+
+
+async def _forever(hub: Hub, only: str | None, as_json: bool) -> None:
+    interval = hub.config.sync.interval.total_seconds()
+    while True:
+        report = await sync_once(hub, only=only)
+        _print_report(report, as_json)
+        await anyio.sleep(interval)
+
+
+@cli.command("backfill")
+@click.option("--connector", "name", required=True, metavar="NAME", help="The connector to read.")
+@click.option("--since", required=True, type=click.DateTime(), help="Start (inclusive), UTC.")
+@click.option("--until", type=click.DateTime(), help="End (exclusive), UTC; default now.")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice([k.value for k in RecordKind]),
+    help="Record kinds to read (default: all the connector syncs).",
+)
+@click.option("--dry-run", is_flag=True, help="Read and merge, then roll back: write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def backfill_command(
+    ctx: click.Context,
+    name: str,
+    since: datetime,
+    until: datetime | None,
+    kinds: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Read a range of history from one connector, beside the incremental cursor.
+
+    The cursor is neither used nor moved, so a backfill can run while sync runs.
+    """
+    start = since.replace(tzinfo=UTC)
+    end = until.replace(tzinfo=UTC) if until else None
+
+    async def work(hub: Hub) -> dict[str, Any]:
+        chosen = [RecordKind(k) for k in kinds] or hub.kinds_of(hub.connector(name).name)
+        totals: dict[str, Any] = {}
+        with _progress(enabled=not as_json) as advance:
+            for kind in chosen:
+                if dry_run:
+                    stats = await _dry_run(hub, name, kind, start, end, advance)
+                else:
+                    stats = await pull_stream(
+                        hub, name, kind, since=start, until=end, progress=advance
+                    )
+                totals[kind.value] = asdict(stats)
+        return totals
+
+    totals = run_with_hub(ctx.obj["config_path"], work)
+    if as_json:
+        print_json({"connector": name, "dry_run": dry_run, "kinds": totals})
+        return
+    rows = [
+        (kind, s["seen"], s["created"], s["updated"], s["unchanged"], s["rejected"])
+        for kind, s in totals.items()
+    ]
+    print_table(
+        f"backfill of {name}" + (" (dry run: nothing written)" if dry_run else ""),
+        ["kind", "read", "new", "updated", "unchanged", "dead-lettered"],
+        rows,
+    )
+
+
+async def _dry_run(
+    hub: Hub,
+    name: str,
+    kind: RecordKind,
+    start: datetime,
+    end: datetime | None,
+    advance: Callable[[int], None],
+) -> Any:
+    class Rollback(Exception):
+        pass
+
+    holder: list[Any] = []
+    try:
+        async with hub.store.transaction() as tx:
+            holder.append(
+                await pull_stream(hub, name, kind, since=start, until=end, tx=tx, progress=advance)
+            )
+            raise Rollback
+    except Rollback:
+        pass
+    return holder[0]
+
+
+class _progress:
+    """A rich progress bar (records, rate, elapsed) on a terminal; plain lines otherwise."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.count = 0
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable[[int], None]:
+        if self.enabled and sys.stderr.isatty():
+            from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self.bar = Progress(
+                "[progress.description]{task.description}",
+                MofNCompleteColumn(),
+                "{task.speed} rec/s",
+                TimeElapsedColumn(),
+                transient=False,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("records", total=None)
+        return self.advance
+
+    def advance(self, n: int) -> None:
+        self.count += n
+        if self.bar is not None:
+            self.bar.update(self.task, advance=n)
+        elif self.enabled and self.count % 1000 == 0:
+            click.echo(f"{self.count} records", err=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+        elif self.enabled:
+            click.echo(f"{self.count} records read", err=True)
+
+
+def _print_report(report: CycleReport, as_json: bool) -> None:
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    if as_json:
+        print_json(
+            {
+                "at": stamp,
+                "ok": report.ok,
+                "connectors": {
+                    name: {"pull": asdict(r.pull), "push": asdict(r.push), "errors": r.errors}
+                    for name, r in report.connectors.items()
+                },
+            }
+        )
+        return
+    rows = [
+        (
+            name,
+            r.pull.seen,
+            r.pull.created,
+            r.pull.updated,
+            r.pull.conflicts,
+            r.pull.rejected,
+            r.push.pushed,
+            r.push.retried,
+            r.push.dead,
+            "; ".join(r.errors) or "ok",
+        )
+        for name, r in sorted(report.connectors.items())
+    ]
+    print_table(
+        f"sync cycle at {stamp}",
+        [
+            "connector",
+            "read",
+            "new",
+            "updated",
+            "conflicts",
+            "dead (pull)",
+            "pushed",
+            "retrying",
+            "dead (push)",
+            "status",
+        ],
+        rows,
+    )
+
+
+def _print_plan(writes: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        print_json({"writes": writes})
+        return
+    if not writes:
+        click.echo("nothing to write: every system is in step")
+        return
+    rows = []
+    for w in writes:
+        changes = ", ".join(
+            f"{name}: {v.get('old')!r} → {v['new']!r}" if "old" in v else f"{name}={v['new']!r}"
+            for name, v in w["fields"].items()
+        )
+        rows.append(
+            (w["system"], w["operation"], w["record_id"], w["title"][:40], changes or w["detail"])
+        )
+    print_table(
+        "planned writes (nothing was written)",
+        ["system", "operation", "record", "title", "changes"],
+        rows,
+    )

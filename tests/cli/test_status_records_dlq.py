@@ -1,0 +1,296 @@
+"""``itsmhub status``, ``records show`` and ``dlq``: what an admin sees, in tables and JSON.
+
+Fixtures (``hub``: a config and no store yet; ``seeded``: a store after some syncing)
+live in this folder's conftest.py.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from itsmhub.model import RecordKind
+from itsmhub.store import HEAD_REVISION, DeadLetterStatus, OutboxStatus
+
+if TYPE_CHECKING:
+    from conftest import FakeEngine, Hub
+
+DLQ = [["dlq", command] for command in ("list", "show", "drop", "retry")]
+COMMANDS = [["status"], ["records"], ["records", "show"], ["dlq"], *DLQ]
+
+
+def as_json(result: Any) -> Any:
+    assert "Traceback" not in result.output
+    return json.loads(result.output)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help(hub: Hub, command: list[str]) -> None:
+    result = hub.run(*command, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+# --- status ------------------------------------------------------------------------
+
+
+def test_status_before_any_sync_says_never_synced_and_creates_nothing(hub: Hub) -> None:
+    result = hub.run("status")
+    assert result.exit_code == 0, result.output
+    assert "never synced" in result.output
+    report = as_json(hub.run("status", "--json"))
+    assert report["store"] == {"url": hub.url, "exists": False, "schema_revision": None}
+    jira = report["connectors"][0]
+    assert (jira["name"], jira["synced"], jira["outbox_depth"], jira["dead_letters"]) == (
+        "jira", False, 0, 0,
+    )  # fmt: skip
+    assert [s["stream"] for s in jira["streams"]] == ["incident", "known_error", "problem"]
+    assert all(s["watermark"] is None and s["lag"] is None for s in jira["streams"])
+    assert not hub.db.exists()
+
+
+def test_status_json(frozen: Hub) -> None:
+    report = as_json(frozen.run("status", "--json"))
+    assert report["store"] == {"url": frozen.url, "exists": True, "schema_revision": HEAD_REVISION}
+    assert report["checked_at"] == "2026-11-23T09:03:00Z"
+    jira, zendesk = report["connectors"]
+    assert (jira["type"], jira["enabled"], jira["synced"]) == ("jira", True, True)
+    streams = {s["stream"]: s for s in jira["streams"]}
+    assert streams["incident"] == {
+        "stream": "incident",
+        "watermark": "2026-11-23T09:00:00Z",
+        "lag": "3m",
+        "lag_seconds": 180,
+    }
+    assert streams["problem"]["lag"] == "1h 3m"
+    assert streams["known_error"]["watermark"] is None
+    assert (jira["outbox_depth"], jira["dead_letters"]) == (0, 1)
+    # The newest *error* entry, though a plain "pulled" entry came after it.
+    assert jira["last_error"]["event"] == "error.auth"
+    assert jira["last_error"]["detail"] == {"message": "401 from Jira"}
+    assert (zendesk["outbox_depth"], zendesk["dead_letters"]) == (1, 1)
+    assert zendesk["synced"] is False
+    assert zendesk["last_error"]["event"] == "error.push"
+
+
+def test_status_table(frozen: Hub) -> None:
+    result = frozen.run("status")
+    assert result.exit_code == 0, result.output
+    assert f"store: {frozen.url} (schema {HEAD_REVISION})" in result.output
+    for text in ("1h 3m", "error.auth", "error.push", "2026-11-23T09:00:00Z", "never synced"):
+        assert text in result.output
+
+
+def test_status_of_one_connector(frozen: Hub) -> None:
+    report = as_json(frozen.run("status", "--connector", "zendesk", "--json"))
+    assert [c["name"] for c in report["connectors"]] == ["zendesk"]
+    result = frozen.run("status", "--connector", "servicenow")
+    assert result.exit_code == 2  # a name the config does not have is a usage error
+    assert "no connector named 'servicenow'" in result.output and "jira, zendesk" in result.output
+    frozen.config.write_text('[store]\nurl = "mysql://nope"\n')
+    broken = frozen.run("status")
+    assert broken.exit_code == 2 and "Traceback" not in broken.output
+
+
+# --- records show ------------------------------------------------------------------
+
+
+def test_records_show_json(seeded: Hub) -> None:
+    incident, problem = seeded.ids["incident"], seeded.ids["problem"]
+    report = as_json(seeded.run("records", "show", incident, "--json"))
+    assert (report["id"], report["kind"], report["status"]) == (incident, "incident", "new")
+    assert report["title"] == "VPN down for the Berlin office"
+    assert report["version"] == 1
+    assert report["fields"]["service"] == "vpn" and report["fields"]["tags"] == ["network"]
+    assert [(r["system"], r["remote_id"], r["key"]) for r in report["refs"]] == [
+        ("jira", "10001", "OPS-12"),
+        ("zendesk", "4711", "4711"),
+    ]
+    assert report["refs"][0]["url"] == "https://acme.atlassian.net/browse/OPS-12"
+    [link] = report["links"]
+    assert (link["kind"], link["target_id"], link["origin"]) == ("caused_by", problem, "jira")
+    assert link["target_title"] == "VPN concentrator firmware leaks sessions"
+    assert [(b["system"], b["remote_version"], b["agreed_at"]) for b in report["bases"]] == [
+        ("jira", "2026-11-23T08:59:00Z", "2026-11-23T09:00:00Z"),
+        ("zendesk", "7", "2026-11-23T09:00:00Z"),
+    ]
+    assert [(a["event"], a["connector"]) for a in report["audit"]] == [
+        ("imported", "jira"),
+        ("error.push", "zendesk"),
+    ]
+
+
+@pytest.mark.parametrize("ident", ["jira:OPS-12", "jira:10001", "zendesk:4711"])
+def test_records_show_finds_a_record_by_key_or_remote_id(seeded: Hub, ident: str) -> None:
+    report = as_json(seeded.run("records", "show", ident, "--json"))
+    assert report["id"] == seeded.ids["incident"]
+
+
+def test_records_show_table(seeded: Hub) -> None:
+    result = seeded.run("records", "show", "jira:OPS-13")
+    assert result.exit_code == 0, result.output
+    assert f"problem {seeded.ids['problem']} (version 1)" in result.output
+    assert "VPN concentrator firmware" in result.output
+    assert "OPS-13" in result.output
+    assert "links: none" in result.output and "audit trail: none" in result.output
+    full = seeded.run("records", "show", seeded.ids["incident"])
+    for text in ("OPS-12", "caused_by", "status=422", "service: vpn", "tags: network"):
+        assert text in full.output
+
+
+@pytest.mark.parametrize("ident", ["01NOSUCHRECORD", "jira:OPS-999", "nosuchsystem:1"])
+def test_records_show_unknown_exits_1_with_a_hint(seeded: Hub, ident: str) -> None:
+    result = seeded.run("records", "show", ident)
+    assert result.exit_code == 1
+    assert f"no record '{ident}'" in result.output and "jira:OPS-12" in result.output
+    error = as_json(seeded.run("records", "show", ident, "--json"))
+    assert error["ok"] is False and "no record" in error["error"]
+
+
+def test_records_show_before_any_sync(hub: Hub) -> None:
+    result = hub.run("records", "show", "jira:OPS-12")
+    assert result.exit_code == 1
+    assert "no record" in result.output
+    assert not hub.db.exists()
+
+
+# --- dlq -----------------------------------------------------------------------------
+
+
+def test_dlq_list_open_letters(seeded: Hub) -> None:
+    result = seeded.run("dlq", "list")
+    assert result.exit_code == 0, result.output
+    assert "dead letters (2)" in result.output and "RecordError 422" in result.output
+    letters = as_json(seeded.run("dlq", "list", "--json"))["dead_letters"]
+    assert [d["id"] for d in letters] == [seeded.ids["pushed_letter"], seeded.ids["pulled_letter"]]
+    pushed = letters[0]
+    assert pushed == {
+        "id": seeded.ids["pushed_letter"],
+        "connector": "zendesk",
+        "record_key": seeded.ids["incident"],
+        "remote_version": None,
+        "status": "open",
+        "origin": "outbox",
+        "error_class": "RecordError",
+        "http_status": 422,
+        "request_id": "req-abc-123",
+        "reason": "status 'hold' is not allowed for this ticket form",
+        "attempts": 8,
+        "first_seen": "2026-11-23T09:00:00Z",
+        "last_seen": "2026-11-23T09:00:00Z",
+    }
+
+
+def test_dlq_list_all_and_by_connector(seeded: Hub) -> None:
+    everything = as_json(seeded.run("dlq", "list", "--all", "--json"))["dead_letters"]
+    assert [d["status"] for d in everything] == ["open", "open", "dropped"]
+    jira = as_json(seeded.run("dlq", "list", "--connector", "jira", "--all", "--json"))
+    assert {d["connector"] for d in jira["dead_letters"]} == {"jira"}
+    assert len(jira["dead_letters"]) == 2
+
+
+def test_dlq_list_when_there_are_none(hub: Hub) -> None:
+    result = hub.run("dlq", "list")
+    assert result.exit_code == 0
+    assert "no open dead letters" in result.output
+    assert as_json(hub.run("dlq", "list", "--json")) == {"dead_letters": []}
+
+
+def test_dlq_show(seeded: Hub) -> None:
+    letter_id = str(seeded.ids["pushed_letter"])
+    letter = as_json(seeded.run("dlq", "show", letter_id, "--json"))
+    assert letter["payload"]["outbox_id"] == seeded.ids["dead_outbox"]
+    assert (letter["http_status"], letter["request_id"]) == (422, "req-abc-123")
+    text = seeded.run("dlq", "show", letter_id)
+    assert text.exit_code == 0
+    assert "request_id: req-abc-123" in text.output and '"origin": "outbox"' in text.output
+
+
+@pytest.mark.parametrize("command", ["show", "drop", "retry"])
+def test_dlq_unknown_letter_exits_1(seeded: Hub, command: str) -> None:
+    result = seeded.run("dlq", command, "999")
+    assert result.exit_code == 1
+    assert "no dead letter 999" in result.output and "Traceback" not in result.output
+    assert seeded.run("dlq", command, "abc").exit_code == 2  # ids are numbers
+
+
+def test_dlq_drop(seeded: Hub) -> None:
+    letter_id = seeded.ids["pushed_letter"]
+    result = seeded.run("dlq", "drop", str(letter_id))
+    assert result.exit_code == 0, result.output
+    assert f"dropped dead letter {letter_id}" in result.output
+    again = as_json(seeded.run("dlq", "drop", str(letter_id), "--json"))
+    assert again == {"ok": True, "id": letter_id, "status": "dropped", "changed": False}
+    assert seeded.letter(letter_id).status is DeadLetterStatus.DROPPED
+    [entry] = [e for e in seeded.trail("incident") if e.event == "dlq.dropped"]
+    assert (entry.connector, entry.detail["letter_id"]) == ("zendesk", letter_id)
+
+
+def test_dlq_retry_requeues_the_outbox_row(seeded: Hub) -> None:
+    letter_id, outbox_id = seeded.ids["pushed_letter"], seeded.ids["dead_outbox"]
+    result = as_json(seeded.run("dlq", "retry", str(letter_id), "--json"))
+    assert result == {
+        "ok": True,
+        "id": letter_id,
+        "status": "retried",
+        "changed": True,
+        "origin": "outbox",
+        "outbox_id": outbox_id,
+        "requeued": True,
+    }
+    item = seeded.query(lambda store: store.get_outbox_item(outbox_id))
+    assert item is not None and (item.status, item.attempts) == (OutboxStatus.PENDING, 0)
+    assert item.correlation_marker == "itsmhub-01"  # the replay stays idempotent
+    assert seeded.letter(letter_id).status is DeadLetterStatus.RETRIED
+    [entry] = [e for e in seeded.trail("incident") if e.event.startswith("dlq")]
+    assert (entry.event, entry.detail["outbox_id"]) == ("dlq.retried", outbox_id)
+    again = seeded.run("dlq", "retry", str(letter_id))
+    assert again.exit_code == 1 and "already retried" in again.output
+
+
+def test_dlq_retry_says_what_it_did(seeded: Hub) -> None:
+    result = seeded.run("dlq", "retry", str(seeded.ids["pushed_letter"]))
+    assert result.exit_code == 0, result.output
+    assert f"outbox item {seeded.ids['dead_outbox']} re-queued" in result.output
+
+
+def test_dlq_retry_of_a_pull_without_the_engine_is_a_clean_error(
+    seeded: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "itsmhub.engine", None)  # import fails as if absent
+    letter_id = seeded.ids["pulled_letter"]
+    result = seeded.run("dlq", "retry", str(letter_id))
+    assert result.exit_code == 1
+    assert "sync engine" in result.output and "Traceback" not in result.output
+    assert seeded.letter(letter_id).status is DeadLetterStatus.OPEN
+
+
+def test_dlq_retry_of_a_letter_without_origin(seeded: Hub) -> None:
+    result = seeded.run("dlq", "retry", str(seeded.ids["dropped_letter"]))
+    assert result.exit_code == 1
+    assert "does not say where it came from" in result.output
+
+
+def test_dlq_retry_of_a_pull_refetches_through_the_engine(
+    seeded: Hub, fake_engine: FakeEngine
+) -> None:
+    letter_id = seeded.ids["pulled_letter"]
+    outcome = as_json(seeded.run("dlq", "retry", str(letter_id), "--json"))
+    assert outcome["status"] == "retried"
+    assert (outcome["origin"], outcome["remote_id"], outcome["found"]) == ("pull", "10099", True)
+    assert fake_engine.calls == [("engine-hub", "jira", RecordKind.INCIDENT, "10099")]
+    assert seeded.letter(letter_id).status is DeadLetterStatus.RETRIED
+
+
+def test_dlq_retry_of_a_pull_needs_the_secrets(
+    seeded: Hub, fake_engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ITSMHUB_TEST_JIRA_TOKEN")
+    monkeypatch.delenv("ITSMHUB_TEST_ZENDESK_TOKEN")  # not needed to re-read from jira
+    result = seeded.run("dlq", "retry", str(seeded.ids["pulled_letter"]))
+    assert result.exit_code == 2
+    assert "ITSMHUB_TEST_JIRA_TOKEN" in result.output and fake_engine.calls == []
+    assert "ZENDESK" not in result.output
