@@ -18,6 +18,7 @@ import click
 from sqlalchemy.engine import make_url
 
 from ..config import Config, load_config
+from ..engine import Hub
 from ..errors import StoreError
 from ..plugins import Plugins, get_plugins
 from ..store import Store
@@ -62,6 +63,19 @@ def run_admin(ctx: click.Context, work: Callable[[AdminHub], Awaitable[T]]) -> T
 
     async def main() -> T:
         async with open_hub(config, plugins) as hub:
+            return await work(hub)
+
+    return anyio.run(main)
+
+
+def run_engine(config_path: Path, work: Callable[[Hub], Awaitable[T]]) -> T:
+    """Load the config with its secrets, open the sync engine's hub (store and connectors),
+    run ``work`` under ``anyio.run``, and close everything."""
+    plugins = get_plugins()
+    config = load_config(config_path, plugins)
+
+    async def main() -> T:
+        async with Hub.open(config, plugins) as hub:
             return await work(hub)
 
     return anyio.run(main)

@@ -8,13 +8,13 @@ record that could not be read or mapped, replayed by fetching it again through t
 
 from __future__ import annotations
 
-import importlib
 import json
 from typing import Any
 
 import click
 
 from ..config import ConfigInvalid, secret_issues
+from ..engine import Hub, refetch
 from ..errors import ItsmhubError
 from ..model import RecordKind
 from ..store import (
@@ -197,7 +197,6 @@ async def _requeue(
 
 
 async def _refetch(hub: AdminHub, letter: DeadLetter, payload: dict[str, Any]) -> dict[str, Any]:
-    engine = _engine()
     remote_id = payload.get("remote_id")
     try:
         kind = RecordKind(payload.get("kind"))
@@ -211,24 +210,9 @@ async def _refetch(hub: AdminHub, letter: DeadLetter, payload: dict[str, Any]) -
     issues = [i for i in secret_issues(hub.config, hub.plugins) if i.path.startswith(prefix)]
     if issues:
         raise ConfigInvalid(str(hub.config.path), issues)
-    async with engine.Hub.open(hub.config, hub.plugins) as running:
-        found = await engine.refetch(running, letter.connector, kind, remote_id)
+    async with Hub.open(hub.config, hub.plugins) as running:
+        found = await refetch(running, letter.connector, kind, remote_id)
     return {"origin": "pull", "kind": kind.value, "remote_id": remote_id, "found": bool(found)}
-
-
-def _engine() -> Any:
-    """The sync engine module, imported only when a pulled record is replayed."""
-    try:
-        engine = importlib.import_module("itsmhub.engine")
-    except ImportError:
-        engine = None
-    if not (hasattr(engine, "Hub") and hasattr(engine, "refetch")):
-        raise ItsmhubError(
-            "replaying a record that failed to pull needs the sync engine's refetch, "
-            "which this installation of itsmhub does not have",
-            fix="upgrade itsmhub; until then the next sync that reads the record retries it",
-        )
-    return engine
 
 
 def describe(letter: DeadLetter, *, payload: bool) -> dict[str, Any]:

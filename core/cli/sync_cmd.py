@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
 import click
 
-from ..config import load_config
 from ..engine import CycleReport, Hub, plan, pull_stream, sync_once
 from ..model import RecordKind
-from ..plugins import get_plugins
+from .context import run_engine
 from .main import EXIT_FAILURE, cli, handle_errors
 from .output import print_json, print_table
-
-T = TypeVar("T")
-
-
-def run_with_hub(config_path: Path, work: Callable[[Hub], Awaitable[T]]) -> T:
-    """Load the config (secrets resolved), open the hub, run ``work``, close everything."""
-    plugins = get_plugins()
-    config = load_config(config_path, plugins)
-
-    async def main() -> T:
-        async with Hub.open(config, plugins) as hub:
-            return await work(hub)
-
-    return anyio.run(main)
 
 
 @cli.command("sync")
@@ -53,16 +38,16 @@ def sync_command(
     """
     config_path: Path = ctx.obj["config_path"]
     if show_plan:
-        writes = run_with_hub(config_path, lambda hub: plan(hub, only=only))
+        writes = run_engine(config_path, lambda hub: plan(hub, only=only))
         _print_plan([w.as_dict() for w in writes], as_json)
         return
     if once:
-        report = run_with_hub(config_path, lambda hub: sync_once(hub, only=only))
+        report = run_engine(config_path, lambda hub: sync_once(hub, only=only))
         _print_report(report, as_json)
         if not report.ok:
             raise SystemExit(EXIT_FAILURE)
         return
-    run_with_hub(config_path, lambda hub: _forever(hub, only, as_json))
+    run_engine(config_path, lambda hub: _forever(hub, only, as_json))
 
 
 async def _forever(hub: Hub, only: str | None, as_json: bool) -> None:
@@ -118,7 +103,7 @@ def backfill_command(
                 totals[kind.value] = asdict(stats)
         return totals
 
-    totals = run_with_hub(ctx.obj["config_path"], work)
+    totals = run_engine(ctx.obj["config_path"], work)
     if as_json:
         print_json({"connector": name, "dry_run": dry_run, "kinds": totals})
         return

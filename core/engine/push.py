@@ -66,15 +66,17 @@ class Pusher:
         self.rng = rng or random.Random()  # noqa: S311  (jitter, not cryptography)
 
     async def run(self) -> PushStats:
-        """Push until nothing is due, the connector pauses, or rows stop completing."""
+        """Push the rows due when the run starts, until none is left or the connector pauses.
+
+        A row that fails is rescheduled after the start and waits for a later run; only
+        rows to retry at once (a remote that changed under us) come round again.
+        """
         limiter = anyio.CapacityLimiter(self.hub.config.sync.concurrency)
-        seen: set[int] = set()
+        start = self.hub.clock()
         while not self.stats.paused:
-            items = await self.hub.store.claim_due(self.name, self.hub.clock(), CLAIM_BATCH)
-            items = [item for item in items if item.id not in seen]
+            items = await self.hub.store.claim_due(self.name, start, CLAIM_BATCH)
             if not items:
                 break
-            seen.update(item.id for item in items)
             async with anyio.create_task_group() as group:
                 for item in items:
                     group.start_soon(self._guarded, item, limiter)

@@ -125,6 +125,9 @@ def _configure_sqlite(engine: AsyncEngine, *, for_migration: bool) -> None:
             else:
                 # WAL: readers never block the writer, and it persists in the file.
                 cursor.execute("PRAGMA journal_mode = WAL")
+                # In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last
+                # commits, and with them their cursor, so the next pull reads them again.
+                cursor.execute("PRAGMA synchronous = NORMAL")
                 cursor.execute("PRAGMA foreign_keys = ON")
         finally:
             cursor.close()

@@ -25,11 +25,12 @@ read it with ``get_stored`` and write it with ``put_record(..., expected_version
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from itsmhub.errors import StoreError
@@ -78,6 +79,9 @@ class Store(_AllOperations):
         self.migration = migration
         self._dialect = engine.dialect.name
         self._clock = clock
+        # SQLite has one writer at a time. Queue this process's writers here rather than in
+        # SQLite's busy handler, which polls with sleeps and wastes most of the wait.
+        self._writer: anyio.Lock | None = anyio.Lock() if self._dialect == "sqlite" else None
 
     @classmethod
     async def open(
@@ -125,7 +129,7 @@ class Store(_AllOperations):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[StoreTransaction]:
         """A unit of work: commit when the block exits, roll back if it raises."""
-        async with self.engine.begin() as connection:
+        async with self._writing(), self.engine.begin() as connection:
             tx = StoreTransaction(connection, dialect=self._dialect, clock=self._clock)
             try:
                 yield tx
@@ -134,12 +138,20 @@ class Store(_AllOperations):
 
     @asynccontextmanager
     async def _connect(self, *, write: bool = True) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as connection:
+        async with self._writing() if write else nullcontext(), self.engine.connect() as connection:
             if not write:
                 # A deferred BEGIN on SQLite: readers need no write lock.
                 await connection.execution_options(**{READ_ONLY: True})
             async with connection.begin():
                 yield connection
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        if self._writer is None:
+            yield
+            return
+        async with self._writer:
+            yield
 
 
 @asynccontextmanager

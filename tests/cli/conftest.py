@@ -6,7 +6,6 @@ plain functions, and seeding and checking the store go through ``anyio.run`` too
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -211,7 +210,7 @@ async def _seed(store: Store) -> dict[str, Any]:
 
 @dataclass
 class FakeEngine:
-    """Stands in for ``itsmhub.engine`` in ``dlq retry``: records refetch calls."""
+    """Stands in for the engine's Hub and refetch in ``dlq retry``: records the calls."""
 
     found: bool = True
     calls: list[tuple[Any, ...]] = field(default_factory=list)
@@ -237,8 +236,12 @@ class FakeEngine:
 @pytest.fixture
 def fake_engine(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
     """A fake engine whose connectors' secrets resolve."""
+    from itsmhub.cli import dlq_cmd
+
     engine = FakeEngine()
-    monkeypatch.setitem(sys.modules, "itsmhub.engine", engine.module())
+    module = engine.module()
+    monkeypatch.setattr(dlq_cmd, "Hub", module.Hub)
+    monkeypatch.setattr(dlq_cmd, "refetch", module.refetch)
     monkeypatch.setenv("ITSMHUB_TEST_JIRA_TOKEN", "jira-token")
     monkeypatch.setenv("ITSMHUB_TEST_ZENDESK_TOKEN", "zendesk-token")
     return engine

@@ -7,7 +7,6 @@ live in this folder's conftest.py.
 from __future__ import annotations
 
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -255,23 +254,6 @@ def test_dlq_retry_says_what_it_did(seeded: Hub) -> None:
     result = seeded.run("dlq", "retry", str(seeded.ids["pushed_letter"]))
     assert result.exit_code == 0, result.output
     assert f"outbox item {seeded.ids['dead_outbox']} re-queued" in result.output
-
-
-def test_dlq_retry_of_a_pull_without_the_engine_is_a_clean_error(
-    seeded: Hub, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "itsmhub.engine", None)  # import fails as if absent
-    letter_id = seeded.ids["pulled_letter"]
-    result = seeded.run("dlq", "retry", str(letter_id))
-    assert result.exit_code == 1
-    assert "sync engine" in result.output and "Traceback" not in result.output
-    assert seeded.letter(letter_id).status is DeadLetterStatus.OPEN
-
-
-def test_dlq_retry_of_a_letter_without_origin(seeded: Hub) -> None:
-    result = seeded.run("dlq", "retry", str(seeded.ids["dropped_letter"]))
-    assert result.exit_code == 1
-    assert "does not say where it came from" in result.output
 
 
 def test_dlq_retry_of_a_pull_refetches_through_the_engine(
