@@ -80,8 +80,11 @@ from .model import (
 from .rules import Conditions, RuleSettings, RuleType
 from .secrets import SecretRef, SecretReference
 from .validation import (
+    EmailAddress,
     ErrorLoc,
     Matches,
+    NeutralFieldName,
+    NonEmptyStr,
     complete_map,
     distinct_map,
     errors_at,
@@ -113,6 +116,7 @@ __all__ = [
     "Cursor",
     "Device",
     "Duration",
+    "EmailAddress",
     "Emulator",
     "Enricher",
     "EnrichmentPatch",
@@ -131,6 +135,8 @@ __all__ = [
     "Link",
     "LinkKind",
     "Matches",
+    "NeutralFieldName",
+    "NonEmptyStr",
     "NotImplementedYet",
     "Person",
     "PersonRef",

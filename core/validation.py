@@ -9,9 +9,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
+from pydantic import (
+    AfterValidator,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    ValidationError,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
 
@@ -147,3 +153,13 @@ def validate_together(
     if problems:
         raise errors_at(kind, problems)
     return result
+
+
+NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""A setting that must not be blank (surrounding spaces are dropped)."""
+NeutralFieldName = Annotated[
+    str, Matches(r"^[a-z][a-z0-9_]*$", "a neutral field name such as root_cause (a-z, 0-9, _)")
+]
+"""The name of a neutral model field, as mapping tables use them."""
+EmailAddress = Annotated[str, Matches(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address")]
+"""An email address (format only; nothing is sent)."""

@@ -15,16 +15,18 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
-    StringConstraints,
     field_validator,
     model_validator,
 )
 
 from itsmhub import (
     ConnectorSettings,
+    EmailAddress,
     IncidentStatus,
     KnownErrorStatus,
     Matches,
+    NeutralFieldName,
+    NonEmptyStr,
     Priority,
     ProblemStatus,
     RecordKind,
@@ -37,18 +39,13 @@ from itsmhub import (
 
 from . import mapping_defaults as defaults
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 ProjectKey = Annotated[
     str, Matches(r"^[A-Z][A-Z0-9_]+$", "a project key such as OPS (upper-case letters, digits, _)")
-]
-NeutralField = Annotated[
-    str, Matches(r"^[a-z][a-z0-9_]*$", "a neutral field name such as root_cause (a-z, 0-9, _)")
 ]
 CustomFieldId = Annotated[
     str, Matches(r"^customfield_[0-9]+$", "a Jira field id such as customfield_10050")
 ]
 Label = Annotated[str, Matches(r"^\S{1,200}$", "a Jira label: no spaces, at most 200 characters")]
-Email = Annotated[str, Matches(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address")]
 
 _STATUS = '"<status name>"'
 
@@ -71,13 +68,13 @@ class _Section(BaseModel):
 class JiraIssueTypes(_Section):
     """The Jira issue type that holds each kind of record."""
 
-    incident: Name = Field(
+    incident: NonEmptyStr = Field(
         defaults.ISSUE_TYPES[RecordKind.INCIDENT], description="issue type of incidents"
     )
-    problem: Name = Field(
+    problem: NonEmptyStr = Field(
         defaults.ISSUE_TYPES[RecordKind.PROBLEM], description="issue type of problems"
     )
-    known_error: Name = Field(
+    known_error: NonEmptyStr = Field(
         defaults.ISSUE_TYPES[RecordKind.KNOWN_ERROR],
         description="issue type of known errors; they differ from problems by "
         "mapping.known_error_label",
@@ -88,19 +85,19 @@ class JiraStatuses(_Section):
     """The Jira status each neutral status is written as, per kind of record."""
 
     incident: Annotated[
-        dict[IncidentStatus, Name], complete_map(IncidentStatus, "Jira status", _STATUS)
+        dict[IncidentStatus, NonEmptyStr], complete_map(IncidentStatus, "Jira status", _STATUS)
     ] = Field(
         default_factory=lambda: dict(defaults.INCIDENT_STATUSES),
         description="neutral incident status → Jira status name; every status needs one",
     )
     problem: Annotated[
-        dict[ProblemStatus, Name], complete_map(ProblemStatus, "Jira status", _STATUS)
+        dict[ProblemStatus, NonEmptyStr], complete_map(ProblemStatus, "Jira status", _STATUS)
     ] = Field(
         default_factory=lambda: dict(defaults.PROBLEM_STATUSES),
         description="neutral problem status → Jira status name; every status needs one",
     )
     known_error: Annotated[
-        dict[KnownErrorStatus, Name], complete_map(KnownErrorStatus, "Jira status", _STATUS)
+        dict[KnownErrorStatus, NonEmptyStr], complete_map(KnownErrorStatus, "Jira status", _STATUS)
     ] = Field(
         default_factory=lambda: dict(defaults.KNOWN_ERROR_STATUSES),
         description="neutral known-error status → Jira status name; every status needs one",
@@ -119,7 +116,7 @@ class JiraMapping(_Section):
         "reads as the first of them in lifecycle order",
     )
     priorities: Annotated[
-        dict[Priority, Name],
+        dict[Priority, NonEmptyStr],
         complete_map(Priority, "Jira priority", '"<priority name>"'),
         # Priorities are read back by name: a shared name would turn a P5 into a P4.
         distinct_map("Jira priority"),
@@ -127,13 +124,13 @@ class JiraMapping(_Section):
         default_factory=lambda: dict(defaults.PRIORITIES),
         description="neutral priority (1 = P1 … 5 = P5) → Jira priority name",
     )
-    link_type: Name = Field(
+    link_type: NonEmptyStr = Field(
         defaults.LINK_TYPE, description="issue link type from an incident to its problem"
     )
     known_error_label: Label = Field(
         defaults.KNOWN_ERROR_LABEL, description="label marking a problem issue as a known error"
     )
-    custom_fields: dict[NeutralField, CustomFieldId] = Field(
+    custom_fields: dict[NeutralFieldName, CustomFieldId] = Field(
         default_factory=dict,
         description='neutral field name → Jira field id, e.g. { root_cause = "customfield_10050" }',
     )
@@ -151,7 +148,9 @@ class JiraSettings(ConnectorSettings):
     site_url: Annotated[HttpUrl, VendorHosts("*.atlassian.net", "api.atlassian.com")] = Field(
         description="the site's root URL, e.g. https://acme.atlassian.net"
     )
-    email: Email = Field(description="email of the Atlassian account the API token belongs to")
+    email: EmailAddress = Field(
+        description="email of the Atlassian account the API token belongs to"
+    )
     api_token: SecretReference = Field(
         description="reference to that account's API token, e.g. env:ITSMHUB_JIRA_TOKEN "
         "(created at id.atlassian.com → Security → API tokens)"

@@ -14,7 +14,6 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
-    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -22,6 +21,7 @@ from pydantic import (
 from itsmhub import (
     ConnectorSettings,
     Matches,
+    NonEmptyStr,
     SecretReference,
     VendorHosts,
     errors_at,
@@ -30,7 +30,6 @@ from itsmhub import (
 from . import mapping_defaults as defaults
 from .mapping_defaults import MatchKey
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Scope = Annotated[
     str, Matches(r"^okta\.[A-Za-z]+\.(read|manage)$", "an Okta scope such as okta.users.read")
 ]
@@ -69,12 +68,12 @@ class OAuthAuth(_Section):
     """An API service app signing its token requests with a private key (private_key_jwt)."""
 
     method: Literal["oauth"] = Field(description="oauth: an API service app (recommended)")
-    client_id: Name = Field(description="the service app's client id")
+    client_id: NonEmptyStr = Field(description="the service app's client id")
     private_key: SecretReference = Field(
         description="reference to the PEM or JWK private key whose public key is registered "
         "on the service app"
     )
-    key_id: Name | None = Field(
+    key_id: NonEmptyStr | None = Field(
         None, description="the key's kid, if the app has several public keys"
     )
     scopes: Annotated[list[Scope], AfterValidator(_unique)] = Field(

@@ -15,7 +15,6 @@ from pydantic import (
     Field,
     HttpUrl,
     ModelWrapValidatorHandler,
-    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -27,6 +26,8 @@ from itsmhub import (
     IncidentStatus,
     KnownErrorStatus,
     Matches,
+    NeutralFieldName,
+    NonEmptyStr,
     ProblemStatus,
     ResolutionCode,
     SecretReference,
@@ -40,15 +41,11 @@ from itsmhub import (
 
 from . import mapping_defaults as defaults
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 TableName = Annotated[
     str, Matches(r"^[a-z][a-z0-9_]*$", "a table name such as incident (a-z, 0-9, _)")
 ]
 Column = Annotated[
     str, Matches(r"^[a-z][a-z0-9_]*$", "a column name such as u_root_cause (a-z, 0-9, _)")
-]
-NeutralField = Annotated[
-    str, Matches(r"^[a-z][a-z0-9_]*$", "a neutral field name such as root_cause (a-z, 0-9, _)")
 ]
 
 
@@ -63,7 +60,7 @@ class BasicAuth(_Section):
     """HTTP basic auth as a ServiceNow user (typically one with the ``itil`` role)."""
 
     method: Literal["basic"] = Field(description="basic: a user name and password")
-    username: Name = Field(description="the integration user's user_name")
+    username: NonEmptyStr = Field(description="the integration user's user_name")
     password: SecretReference = Field(
         description="reference to the user's password, e.g. env:ITSMHUB_SNOW_PASSWORD"
     )
@@ -77,11 +74,11 @@ class OAuthAuth(_Section):
         description="password (works on every release; needs username and password) or "
         "client_credentials (newer releases, once enabled by the instance admin)"
     )
-    client_id: Name = Field(description="the OAuth application's client id")
+    client_id: NonEmptyStr = Field(description="the OAuth application's client id")
     client_secret: SecretReference = Field(
         description="reference to the OAuth application's client secret"
     )
-    username: Name | None = Field(None, description="user name, for the password grant only")
+    username: NonEmptyStr | None = Field(None, description="user name, for the password grant only")
     password: SecretReference | None = Field(
         None, description="reference to the user's password, for the password grant only"
     )
@@ -145,57 +142,59 @@ class ServiceNowMapping(_Section):
     """
 
     incident_states: Annotated[
-        dict[IncidentStatus, Name], complete_map(IncidentStatus, "incident state", _STATE)
+        dict[IncidentStatus, NonEmptyStr], complete_map(IncidentStatus, "incident state", _STATE)
     ] = Field(
         default_factory=lambda: dict(defaults.INCIDENT_STATES),
         description="neutral incident status → incident.state value (1 New … 8 Canceled)",
     )
     problem_states: Annotated[
-        dict[ProblemStatus, Name], complete_map(ProblemStatus, "problem state", _STATE)
+        dict[ProblemStatus, NonEmptyStr], complete_map(ProblemStatus, "problem state", _STATE)
     ] = Field(
         default_factory=lambda: dict(defaults.PROBLEM_STATES),
         description="neutral problem status → problem.state value (101 New … 107 Closed)",
     )
     known_error_article_states: Annotated[
-        dict[KnownErrorStatus, Name],
+        dict[KnownErrorStatus, NonEmptyStr],
         complete_map(KnownErrorStatus, "article workflow_state", '"<workflow state>"'),
     ] = Field(
         default_factory=lambda: dict(defaults.KNOWN_ERROR_ARTICLE_STATES),
         description="neutral known-error status → the article's workflow_state",
     )
     impact: Annotated[
-        dict[Impact, Name], complete_map(Impact, "impact", '"<1, 2 or 3>"'), distinct_map("impact")
+        dict[Impact, NonEmptyStr],
+        complete_map(Impact, "impact", '"<1, 2 or 3>"'),
+        distinct_map("impact"),
     ] = Field(
         default_factory=lambda: dict(defaults.IMPACT),
         description="neutral impact (1 high … 3 low) → impact value",
     )
     urgency: Annotated[
-        dict[Urgency, Name],
+        dict[Urgency, NonEmptyStr],
         complete_map(Urgency, "urgency", '"<1, 2 or 3>"'),
         distinct_map("urgency"),
     ] = Field(
         default_factory=lambda: dict(defaults.URGENCY),
         description="neutral urgency (1 high … 3 low) → urgency value",
     )
-    incident_close_codes: dict[ResolutionCode, Name] = Field(
+    incident_close_codes: dict[ResolutionCode, NonEmptyStr] = Field(
         default_factory=lambda: dict(defaults.INCIDENT_CLOSE_CODES),
         description="neutral resolution code → incident close_code; fixed and workaround "
         "are required, since rules tell a fix from a workaround by them",
     )
-    problem_resolution_codes: dict[ResolutionCode, Name] = Field(
+    problem_resolution_codes: dict[ResolutionCode, NonEmptyStr] = Field(
         default_factory=lambda: dict(defaults.PROBLEM_RESOLUTION_CODES),
         description="neutral resolution code → problem resolution_code",
     )
-    categories: dict[Name, Name] = Field(
+    categories: dict[NonEmptyStr, NonEmptyStr] = Field(
         default_factory=dict,
         description="neutral category → category value; categories without an entry are "
         "written as they are",
     )
-    assignment_groups: dict[Name, Name] = Field(
+    assignment_groups: dict[NonEmptyStr, NonEmptyStr] = Field(
         default_factory=dict,
         description="neutral assignment group → the sys_user_group's sys_id or exact name",
     )
-    custom_fields: dict[NeutralField, Column] = Field(
+    custom_fields: dict[NeutralFieldName, Column] = Field(
         default_factory=dict,
         description='neutral field name → column, e.g. { root_cause = "u_root_cause" }',
     )

@@ -17,17 +17,19 @@ from pydantic import (
     HttpUrl,
     ModelWrapValidatorHandler,
     PositiveInt,
-    StringConstraints,
     field_validator,
     model_validator,
 )
 
 from itsmhub import (
     ConnectorSettings,
+    EmailAddress,
     ErrorLoc,
     IncidentStatus,
     KnownErrorStatus,
     Matches,
+    NeutralFieldName,
+    NonEmptyStr,
     Priority,
     ProblemStatus,
     SecretReference,
@@ -40,15 +42,10 @@ from itsmhub import (
 from . import mapping_defaults as defaults
 from .mapping_defaults import TicketPriority, TicketStatus
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Subdomain = Annotated[
     str, Matches(r"^[a-z0-9][a-z0-9-]*$", "a subdomain such as acme (for acme.zendesk.com)")
 ]
-NeutralField = Annotated[
-    str, Matches(r"^[a-z][a-z0-9_]*$", "a neutral field name such as root_cause (a-z, 0-9, _)")
-]
 Tag = Annotated[str, Matches(r"^[^\sA-Z,]+$", "a Zendesk tag: lower case, no spaces or commas")]
-Email = Annotated[str, Matches(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address")]
 
 _KINDS = ("incident", "problem", "known_error")
 _TICKET = '"<ticket status>"'
@@ -134,11 +131,11 @@ class ZendeskMapping(_Section):
     known_error_tag: Tag = Field(
         defaults.KNOWN_ERROR_TAG, description="tag marking a problem ticket as a known error"
     )
-    custom_fields: dict[NeutralField, PositiveInt] = Field(
+    custom_fields: dict[NeutralFieldName, PositiveInt] = Field(
         default_factory=dict,
         description="neutral field name → ticket field id, e.g. { root_cause = 360001234567 }",
     )
-    group_ids: dict[Name, PositiveInt] = Field(
+    group_ids: dict[NonEmptyStr, PositiveInt] = Field(
         default_factory=dict, description="neutral assignment group → Zendesk group id"
     )
 
@@ -188,7 +185,7 @@ class ZendeskSettings(ConnectorSettings):
         None,
         description="the account's root URL instead of subdomain, e.g. https://acme.zendesk.com",
     )
-    email: Email | None = Field(
+    email: EmailAddress | None = Field(
         None, description="email of the agent the API token belongs to (with api_token only)"
     )
     api_token: SecretReference | None = Field(
