@@ -176,7 +176,19 @@ class PageApplier:
         await self._put_base(record.id, sync_fields(record), change)
         self.stats.created += 1
         await self._audit("record.created", record.id, {"remote_id": change.remote_id})
-        for route in self.hub.router.routes_for(record, self.system, self.now):
+        routes = self.hub.router.routes_for(record, self.system, self.now)
+        considered = self.hub.router.rules_from(self.system, record.kind)
+        if not routes and considered:
+            # A filter that keeps a record out is a decision an admin must be able to see.
+            await self._audit(
+                "record.not_routed",
+                record.id,
+                {
+                    "why": "no routing rule matched",
+                    "rules": considered,
+                },
+            )
+        for route in routes:
             await self.tx.enqueue(
                 OutboxItemIn(
                     connector=route.target,

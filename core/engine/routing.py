@@ -47,6 +47,14 @@ class Router:
                     routes[target] = Route(name, target, dict(rule.target.get(target, {})))
         return sorted(routes.values(), key=lambda r: r.target)
 
+    def rules_from(self, source: str, kind: str) -> list[str]:
+        """Names of the routing rules that consider records of ``kind`` from ``source``."""
+        return sorted(
+            name
+            for name, rule in self._rules.items()
+            if rule.source == source and kind in rule.kinds
+        )
+
     def flows(self, source: str, target: str) -> bool:
         """Whether changes pulled from ``source`` are written to ``target``.
 

@@ -251,3 +251,18 @@ async def test_a_concurrent_edit_is_merged_not_overwritten(world) -> None:
     await world.settle()
     for record in (zendesk.record(ticket.remote_id), jira.record(copy.remote_id)):
         assert (record.fields["status"], record.fields["service"]) == ("in_progress", "storage")
+
+
+async def test_a_record_kept_out_by_a_routing_filter_is_audited(world_factory) -> None:
+    rule = {
+        "type": "routing",
+        "from": "zendesk",
+        "to": ["jira"],
+        "when": {"tags": {"contains": "engineering"}},
+    }
+    world = await world_factory(["zendesk", "jira"], rules={"eng": rule})
+    ticket = world.remotes["zendesk"].add("incident", title="Password reset", status="new")
+    await world.settle()
+    assert copies(world, "jira") == []
+    events = {e.event: e.detail for e in await _audit(world, ticket)}
+    assert events["record.not_routed"] == {"why": "no routing rule matched", "rules": ["eng"]}
