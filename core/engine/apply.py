@@ -165,7 +165,8 @@ class PageApplier:
     async def _create(self, change: RemoteChange) -> None:
         """A record the hub has never seen: keep it and route copies where rules say."""
         assert change.record is not None
-        record = change.record
+        # The hub names its records itself, whatever id a connector's mapping left.
+        record = change.record.model_copy(update={"id": new_id()})
         if record.ref_for(self.system) is None:
             ref = ExternalRef(system=self.system, remote_id=change.remote_id)
             record = record.model_copy(update={"refs": [*record.refs, ref]})
