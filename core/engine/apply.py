@@ -350,14 +350,15 @@ async def propagate(hub: Hub, tx: StoreTransaction, record: AnyRecordType, *, so
         base = await tx.get_base(record.id, target)
         if base is not None and not changed(fields, base.fields):
             continue
-        if await tx.waiting_items(target, record.id, OutboxOperation.UPDATE):
-            continue  # one waiting update sends whatever differs when it runs
+        await queue_update(tx, target, record.id)
+
+
+async def queue_update(tx: StoreTransaction, target: str, record_id: str) -> None:
+    """Queue one update of ``record_id`` for ``target``, unless one is already waiting:
+    a waiting update sends whatever differs when it runs."""
+    if not await tx.waiting_items(target, record_id, OutboxOperation.UPDATE):
         await tx.enqueue(
-            OutboxItemIn(
-                connector=target,
-                record_id=record.id,
-                operation=OutboxOperation.UPDATE,
-            )
+            OutboxItemIn(connector=target, record_id=record_id, operation=OutboxOperation.UPDATE)
         )
 
 

@@ -26,7 +26,7 @@ from ..errors import (
 )
 from ..model import AnyRecordType, ExternalRef, LinkKind
 from ..store import Base, DeadLetterIn, OutboxItem, OutboxOperation
-from .apply import PageApplier, propagate, send_everything
+from .apply import PageApplier, queue_update, send_everything
 from .fields import changed, sync_fields
 from .hub import Hub
 
@@ -134,13 +134,14 @@ class Pusher:
             system=self.name, remote_id=remote.remote_id
         )
         now = self.hub.clock()
+        held = sync_fields(copy) if copy else sync_fields(record)
         async with self.hub.store.transaction() as tx:
             await tx.put_ref(record.id, ref)
             await tx.put_base(
                 Base(
                     record_id=record.id,
                     system=self.name,
-                    fields=sync_fields(copy) if copy else sync_fields(record),
+                    fields=held,
                     remote_version=remote.version,
                     remote_updated_at=remote.changed_at,
                     agreed_at=now,
@@ -153,10 +154,10 @@ class Pusher:
                 connector=self.name,
                 detail={"remote_id": ref.remote_id, "key": ref.key},
             )
-            current = await tx.get_record(record.id)
-            assert current is not None
-            await send_everything(tx, current, self.name)
-            await propagate(self.hub, tx, current, source=self.name)
+            # The pushes of this run change no record fields, so ``record`` is current.
+            await send_everything(tx, record, self.name)
+            if changed(sync_fields(record), held):
+                await queue_update(tx, self.name, record.id)  # the copy reads back otherwise
         self.stats.pushed += 1
 
     async def _update(self, item: OutboxItem, record: AnyRecordType) -> None:
