@@ -176,8 +176,15 @@ class PageApplier:
         await self.tx.put_record(record)
         await self._put_base(record.id, sync_fields(record), change)
         self.stats.created += 1
-        await self._audit("record.created", record.id, {"remote_id": change.remote_id})
         routes = self.hub.router.routes_for(record, self.system, self.now)
+        await self._audit(
+            "record.created",
+            record.id,
+            {
+                "remote_id": change.remote_id,
+                "routed": [{"rule": route.rule, "to": route.target} for route in routes],
+            },
+        )
         considered = self.hub.router.rules_from(self.system, record.kind)
         if not routes and considered:
             # A filter that keeps a record out is a decision an admin must be able to see.
@@ -199,7 +206,6 @@ class PageApplier:
                     correlation_marker=new_marker(),
                 )
             )
-            await self._audit("record.routed", record.id, {"rule": route.rule, "to": route.target})
         await self._send_links(record, resolved)
 
     async def _adopt(self, change: RemoteChange) -> AnyRecordType | None:
