@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import click
 
-from ..engine import CycleReport, Hub, plan, pull_stream, sync_once
+from ..engine import CycleReport, Hub, backfill, plan, sync_once
 from ..model import RecordKind
 from .context import run_engine
 from .main import EXIT_FAILURE, cli, handle_errors
@@ -92,14 +92,11 @@ def backfill_command(
     async def work(hub: Hub) -> dict[str, Any]:
         chosen = [RecordKind(k) for k in kinds] or hub.kinds_of(hub.connector(name).name)
         totals: dict[str, Any] = {}
-        with _progress(enabled=not as_json) as advance:
+        with _Progress(enabled=not as_json) as advance:
             for kind in chosen:
-                if dry_run:
-                    stats = await _dry_run(hub, name, kind, start, end, advance)
-                else:
-                    stats = await pull_stream(
-                        hub, name, kind, since=start, until=end, progress=advance
-                    )
+                stats = await backfill(
+                    hub, name, kind, since=start, until=end, dry_run=dry_run, progress=advance
+                )
                 totals[kind.value] = asdict(stats)
         return totals
 
@@ -118,30 +115,7 @@ def backfill_command(
     )
 
 
-async def _dry_run(
-    hub: Hub,
-    name: str,
-    kind: RecordKind,
-    start: datetime,
-    end: datetime | None,
-    advance: Callable[[int], None],
-) -> Any:
-    class Rollback(Exception):
-        pass
-
-    holder: list[Any] = []
-    try:
-        async with hub.store.transaction() as tx:
-            holder.append(
-                await pull_stream(hub, name, kind, since=start, until=end, tx=tx, progress=advance)
-            )
-            raise Rollback
-    except Rollback:
-        pass
-    return holder[0]
-
-
-class _progress:
+class _Progress:
     """A rich progress bar (records, rate, elapsed) on a terminal; plain lines otherwise."""
 
     def __init__(self, *, enabled: bool) -> None:

@@ -1,7 +1,7 @@
 """The sync engine: pull → map → merge → route → outbox → push, one cycle per run."""
 
 from .apply import PageApplier, PullStats
-from .cycle import ConnectorReport, CycleReport, pull_stream, refetch, sync_once
+from .cycle import ConnectorReport, CycleReport, backfill, pull_stream, refetch, sync_once
 from .hub import Hub
 from .plan import PlannedWrite, plan
 from .push import Pusher, PushStats
@@ -15,6 +15,7 @@ __all__ = [
     "PullStats",
     "PushStats",
     "Pusher",
+    "backfill",
     "plan",
     "pull_stream",
     "refetch",

@@ -7,13 +7,12 @@ beside the incremental cursor without moving it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from ..connector import Checkpoint, PullItem, PullRequest, RejectedRecord, RemoteChange
+from ..connector import Checkpoint, PullRequest, RejectedRecord, RemoteChange
 from ..errors import ItsmhubError
 from ..model import RecordKind
 from ..store import StoreTransaction
@@ -176,8 +175,36 @@ async def refetch(hub: Hub, name: str, kind: RecordKind, remote_id: str) -> bool
     return True
 
 
-def describe(item: PullItem) -> dict[str, Any]:
-    """A short, secret-free description of a pulled item, for plans and logs."""
-    if isinstance(item, Checkpoint):
-        return {"checkpoint": item.cursor.watermark}
-    return {"kind": item.kind.value, "remote_id": item.remote_id, "version": item.version}
+async def backfill(
+    hub: Hub,
+    name: str,
+    kind: RecordKind,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> PullStats:
+    """Read ``[since, until)`` from one connector beside its cursor; ``dry_run`` merges in
+    a transaction that is rolled back, so nothing is written."""
+    if not dry_run:
+        return await pull_stream(hub, name, kind, since=since, until=until, progress=progress)
+    async with rolled_back(hub) as tx:
+        return await pull_stream(
+            hub, name, kind, since=since, until=until, tx=tx, progress=progress
+        )
+
+
+class _Rollback(Exception):
+    """Ends a transaction that must not be committed."""
+
+
+@asynccontextmanager
+async def rolled_back(hub: Hub) -> AsyncIterator[StoreTransaction]:
+    """A transaction that is always rolled back: for plans and dry runs."""
+    try:
+        async with hub.store.transaction() as tx:
+            yield tx
+            raise _Rollback
+    except _Rollback:
+        pass

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import JsonValue
 
 from ..store import OutboxOperation, StoreTransaction
-from .cycle import pull_stream
+from .cycle import pull_stream, rolled_back
 from .fields import changed, sync_fields
 from .hub import Hub
 
@@ -37,28 +37,20 @@ class PlannedWrite:
         }
 
 
-class _Rollback(Exception):
-    """Ends the plan's transaction without committing it."""
-
-
 async def plan(hub: Hub, *, only: str | None = None) -> list[PlannedWrite]:
     """Every write the next cycle would make, computed in a rolled-back transaction."""
     writes: list[PlannedWrite] = []
     names = [hub.connector(only).name] if only else sorted(hub.connectors)
-    try:
-        async with hub.store.transaction() as tx:
-            for name in names:
-                for kind in hub.kinds_of(name):
-                    await pull_stream(hub, name, kind, tx=tx)
-            for name in sorted(hub.connectors):
-                # Claiming inside the doomed transaction lists what is due, changing nothing.
-                for item in await tx.claim_due(name, hub.clock(), 10_000):
-                    write = await _describe(tx, name, item.operation, item.record_id, item.payload)
-                    if write is not None:
-                        writes.append(write)
-            raise _Rollback
-    except _Rollback:
-        pass
+    async with rolled_back(hub) as tx:
+        for name in names:
+            for kind in hub.kinds_of(name):
+                await pull_stream(hub, name, kind, tx=tx)
+        for name in sorted(hub.connectors):
+            # Claiming inside the doomed transaction lists what is due, changing nothing.
+            for item in await tx.claim_due(name, hub.clock(), 10_000):
+                write = await _describe(tx, name, item.operation, item.record_id, item.payload)
+                if write is not None:
+                    writes.append(write)
     return writes
 
 
