@@ -19,7 +19,9 @@ from ..connector import RejectedRecord, RemoteChange
 from ..errors import RecordError
 from ..model import AnyRecordType, Comment, ExternalRef, Link, new_id
 from ..store import Base, DeadLetterIn, OutboxItemIn, OutboxOperation, StoreTransaction
-from .fields import changed, sync_fields, with_fields
+from .comments import merge_comments
+from .fanout import enqueue_comment, enqueue_link, propagate, receivers, send_everything
+from .fields import sync_fields, with_fields
 from .hub import Hub
 from .merge import Holder, merge
 
@@ -139,7 +141,7 @@ class PageApplier:
                 },
             )
         updated = with_fields(record, result.fields)
-        new_comments, edited = _merge_comments(updated, change.record.comments, self.system)
+        new_comments, edited = merge_comments(updated, change.record.comments, self.system)
         new_links = await self._merge_links(updated, change.record.links)
         updated.updated_at = self.now
         await self.tx.put_record(updated)
@@ -274,7 +276,7 @@ class PageApplier:
     async def _send_comments(
         self, record: AnyRecordType, new: list[Comment], edited: list[Comment]
     ) -> None:
-        for target in _receivers(self.hub, record, self.system):
+        for target in receivers(self.hub, record, self.system):
             for comment in new:
                 await enqueue_comment(self.tx, target, record.id, comment.id)
             for comment in edited:
@@ -289,7 +291,7 @@ class PageApplier:
                     )
 
     async def _send_links(self, record: AnyRecordType, links: list[Link]) -> None:
-        for target in _receivers(self.hub, record, self.system):
+        for target in receivers(self.hub, record, self.system):
             for link in links:
                 await enqueue_link(self.tx, target, record.id, link)
 
@@ -342,111 +344,6 @@ class PageApplier:
                 "reason": reason,
             },
         )
-
-
-async def propagate(hub: Hub, tx: StoreTransaction, record: AnyRecordType, *, source: str) -> None:
-    """Queue an update for every system whose base differs from the hub's values."""
-    fields = sync_fields(record)
-    for ref in record.refs:
-        target = ref.system
-        if target not in hub.connectors:
-            continue
-        if target != source and not hub.router.flows(source, target):
-            continue
-        base = await tx.get_base(record.id, target)
-        if base is not None and not changed(fields, base.fields):
-            continue
-        await queue_update(tx, target, record.id)
-
-
-async def queue_update(tx: StoreTransaction, target: str, record_id: str) -> None:
-    """Queue one update of ``record_id`` for ``target``, unless one is already waiting:
-    a waiting update sends whatever differs when it runs."""
-    if not await tx.waiting_items(target, record_id, OutboxOperation.UPDATE):
-        await tx.enqueue(
-            OutboxItemIn(connector=target, record_id=record_id, operation=OutboxOperation.UPDATE)
-        )
-
-
-async def enqueue_comment(
-    tx: StoreTransaction, target: str, record_id: str, comment_id: str
-) -> None:
-    # One marker per (system, comment): enqueueing it twice yields one row.
-    await tx.enqueue(
-        OutboxItemIn(
-            connector=target,
-            record_id=record_id,
-            operation=OutboxOperation.COMMENT,
-            payload={"comment_id": comment_id},
-            correlation_marker=f"comment:{target}:{comment_id}",
-        )
-    )
-
-
-async def enqueue_link(tx: StoreTransaction, target: str, record_id: str, link: Link) -> None:
-    await tx.enqueue(
-        OutboxItemIn(
-            connector=target,
-            record_id=record_id,
-            operation=OutboxOperation.LINK,
-            payload={"target_id": link.target_id, "kind": link.kind.value},
-            correlation_marker=f"link:{target}:{record_id}:{link.kind.value}:{link.target_id}",
-        )
-    )
-
-
-async def send_everything(tx: StoreTransaction, record: AnyRecordType, target: str) -> None:
-    """A new copy in ``target`` gets the record's comments and links, once each."""
-    for comment in getattr(record, "comments", []):
-        if all(ref.system != target for ref in comment.refs):
-            await enqueue_comment(tx, target, record.id, comment.id)
-    for link in record.links:
-        await enqueue_link(tx, target, record.id, link)
-
-
-def _receivers(hub: Hub, record: AnyRecordType, source: str) -> list[str]:
-    return [
-        ref.system
-        for ref in record.refs
-        if ref.system != source
-        and ref.system in hub.connectors
-        and hub.router.flows(source, ref.system)
-    ]
-
-
-def _merge_comments(
-    record: AnyRecordType, pulled: list[Comment], system: str
-) -> tuple[list[Comment], list[Comment]]:
-    """Fold the system's comments into ``record``: append-only, edits kept, our own copies
-    recognised by id. Returns (new comments, edited comments)."""
-    comments = list(getattr(record, "comments", []))
-    by_ref = {
-        ref.remote_id: i for i, c in enumerate(comments) for ref in c.refs if ref.system == system
-    }
-    by_id = {c.id: i for i, c in enumerate(comments)}
-    new, edited = [], []
-    for incoming in pulled:
-        ref = next((r for r in incoming.refs if r.system == system), None)
-        if ref is not None and ref.remote_id in by_ref:
-            index = by_ref[ref.remote_id]
-            if comments[index].body != incoming.body:
-                comments[index] = comments[index].model_copy(
-                    update={"body": incoming.body, "updated_at": incoming.updated_at}
-                )
-                edited.append(comments[index])
-        elif incoming.id in by_id:
-            index = by_id[incoming.id]  # our copy, read back: remember where it lives
-            if ref is not None:
-                comments[index] = comments[index].model_copy(
-                    update={"refs": [*comments[index].refs, ref]}
-                )
-        else:
-            comments.append(incoming)
-            by_id[incoming.id] = len(comments) - 1
-            new.append(incoming)
-    if hasattr(record, "comments"):
-        record.comments = comments  # type: ignore[union-attr]
-    return new, edited
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -26,7 +26,8 @@ from ..errors import (
 )
 from ..model import AnyRecordType, ExternalRef, LinkKind
 from ..store import Base, DeadLetterIn, OutboxItem, OutboxOperation
-from .apply import PageApplier, queue_update, send_everything
+from .apply import PageApplier
+from .fanout import queue_update, send_everything
 from .fields import changed, sync_fields
 from .hub import Hub
 
