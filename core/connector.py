@@ -214,6 +214,9 @@ class Connector(ABC):
     """Human name, e.g. ``"Jira Cloud"``."""
     settings_model: ClassVar[type[ConnectorSettings]] = ConnectorSettings
     record_kinds: ClassVar[frozenset[RecordKind]] = frozenset()
+    synced_fields: ClassVar[frozenset[str] | None] = None
+    """The neutral fields this system can hold, or None for all. The engine neither sends
+    the others nor reads their absence as an edit."""
 
     def __init__(self, name: str, settings: ConnectorSettings, context: ConnectorContext) -> None:
         self.name = name

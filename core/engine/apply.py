@@ -107,7 +107,7 @@ class PageApplier:
 
     async def _merge(self, record: AnyRecordType, base: Base | None, change: RemoteChange) -> None:
         assert change.record is not None
-        pulled = sync_fields(change.record)
+        pulled = sync_fields(change.record, self.hub.fields_of(self.system))
         hub_fields = sync_fields(record)
         others = [b for b in await self.tx.bases_of(record.id) if b.system != self.system]
         holders = {
@@ -176,7 +176,9 @@ class PageApplier:
         record = record.model_copy(update={"links": links})
         resolved = await self._merge_links(record, change.record.links)
         await self.tx.put_record(record)
-        await self._put_base(record.id, sync_fields(record), change)
+        await self._put_base(
+            record.id, sync_fields(record, self.hub.fields_of(self.system)), change
+        )
         self.stats.created += 1
         routes = self.hub.router.routes_for(record, self.system, self.now)
         await self._audit(
@@ -228,7 +230,7 @@ class PageApplier:
             Base(
                 record_id=record.id,
                 system=self.system,
-                fields=sync_fields(change.record),
+                fields=sync_fields(change.record, self.hub.fields_of(self.system)),
                 remote_version=None,
                 remote_updated_at=None,
                 agreed_at=self.now,

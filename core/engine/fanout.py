@@ -10,7 +10,6 @@ from .hub import Hub
 
 async def propagate(hub: Hub, tx: StoreTransaction, record: AnyRecordType, *, source: str) -> None:
     """Queue an update for every system whose base differs from the hub's values."""
-    fields = sync_fields(record)
     for ref in record.refs:
         target = ref.system
         if target not in hub.connectors:
@@ -18,6 +17,7 @@ async def propagate(hub: Hub, tx: StoreTransaction, record: AnyRecordType, *, so
         if target != source and not hub.router.flows(source, target):
             continue
         base = await tx.get_base(record.id, target)
+        fields = sync_fields(record, hub.fields_of(target))
         if base is not None and not changed(fields, base.fields):
             continue
         await queue_update(tx, target, record.id)

@@ -15,10 +15,14 @@ NOT_SYNCED = frozenset({"id", "kind", "refs", "links", "comments", "created_at",
 Fields = dict[str, JsonValue]
 
 
-def sync_fields(record: AnyRecordType) -> Fields:
-    """The record's field-synced values, in JSON form (comparable, storable)."""
+def sync_fields(record: AnyRecordType, only: frozenset[str] | None = None) -> Fields:
+    """The record's field-synced values, in JSON form (comparable, storable).
+
+    ``only`` keeps the fields one system can hold: a field it cannot store reads back
+    empty, and must not look like an edit made there.
+    """
     data = record.model_dump(mode="json", exclude=set(NOT_SYNCED))
-    return dict(sorted(data.items()))
+    return {k: v for k, v in sorted(data.items()) if only is None or k in only}
 
 
 def with_fields(record: AnyRecordType, fields: Fields) -> AnyRecordType:

@@ -77,6 +77,11 @@ class Hub:
         """The record kinds the engine syncs for one connector."""
         return [kind for kind in SYNCED_KINDS if kind in self.connectors[name].record_kinds]
 
+    def fields_of(self, name: str) -> frozenset[str] | None:
+        """The neutral fields a connector can hold (None: all of them)."""
+        connector = self.connectors.get(name)
+        return connector.synced_fields if connector is not None else None
+
     def connector(self, name: str) -> Connector:
         try:
             return self.connectors[name]

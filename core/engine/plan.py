@@ -48,7 +48,9 @@ async def plan(hub: Hub, *, only: str | None = None) -> list[PlannedWrite]:
         for name in sorted(hub.connectors):
             # Claiming inside the doomed transaction lists what is due, changing nothing.
             for item in await tx.claim_due(name, hub.clock(), 10_000):
-                write = await _describe(tx, name, item.operation, item.record_id, item.payload)
+                write = await _describe(
+                    tx, name, hub.fields_of(name), item.operation, item.record_id, item.payload
+                )
                 if write is not None:
                     writes.append(write)
     return writes
@@ -57,6 +59,7 @@ async def plan(hub: Hub, *, only: str | None = None) -> list[PlannedWrite]:
 async def _describe(
     tx: StoreTransaction,
     system: str,
+    only: frozenset[str] | None,
     operation: OutboxOperation,
     record_id: str | None,
     payload: dict[str, JsonValue],
@@ -66,7 +69,7 @@ async def _describe(
         return None
     title = str(getattr(record, "title", getattr(record, "display_name", "")))
     write = PlannedWrite(system, record.id, title, operation.value)
-    fields = sync_fields(record)
+    fields = sync_fields(record, only)
     if operation is OutboxOperation.CREATE:
         write.fields = {
             name: {"new": value}

@@ -135,7 +135,8 @@ class Pusher:
             system=self.name, remote_id=remote.remote_id
         )
         now = self.hub.clock()
-        held = sync_fields(copy) if copy else sync_fields(record)
+        only = self.hub.fields_of(self.name)
+        held = sync_fields(copy if copy else record, only)
         async with self.hub.store.transaction() as tx:
             await tx.put_ref(record.id, ref)
             await tx.put_base(
@@ -157,14 +158,14 @@ class Pusher:
             )
             # The pushes of this run change no record fields, so ``record`` is current.
             await send_everything(tx, record, self.name)
-            if changed(sync_fields(record), held):
+            if changed(sync_fields(record, only), held):
                 await queue_update(tx, self.name, record.id)  # the copy reads back otherwise
         self.stats.pushed += 1
 
     async def _update(self, item: OutboxItem, record: AnyRecordType) -> None:
         ref = record.ref_for(self.name)
         base = await self.hub.store.get_base(record.id, self.name)
-        fields = sync_fields(record)
+        fields = sync_fields(record, self.hub.fields_of(self.name))
         names = changed(fields, base.fields if base else None)
         if ref is None or not names:
             await self._skip(item, "nothing differs")

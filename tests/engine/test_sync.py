@@ -266,3 +266,19 @@ async def test_a_record_kept_out_by_a_routing_filter_is_audited(world_factory) -
     assert copies(world, "jira") == []
     events = {e.event: e.detail for e in await _audit(world, ticket)}
     assert events["record.not_routed"] == {"why": "no routing rule matched", "rules": ["eng"]}
+
+
+async def test_a_field_a_system_cannot_hold_is_neither_sent_nor_reverted(world_factory) -> None:
+    world = await world_factory(["zendesk", "jira"])
+    jira_settings = world.hub.connectors["jira"]
+    jira_settings.synced_fields = frozenset({"title", "status"})  # jira keeps no service/tags
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    ticket = zendesk.add("incident", title="Badge", status="new", service="access", tags=["hw"])
+    await world.settle()
+    copy = only_copy(world, "jira")
+    assert copy.fields.get("service") is None and copy.fields.get("tags") in (None, [])
+    jira.edit(copy.remote_id, status="in_progress")
+    await world.settle()
+    record = zendesk.record(ticket.remote_id)
+    assert record.fields["status"] == "in_progress"
+    assert (record.fields["service"], record.fields["tags"]) == ("access", ["hw"])

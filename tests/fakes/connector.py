@@ -78,6 +78,9 @@ class FakeSettings(ConnectorSettings):
         description="a name registered in fakes.connector.REMOTES, else a FakeRemote JSON file",
     )
     page_size: int = Field(50, ge=1, description="records per pull page")
+    fields: list[str] | None = Field(
+        None, description="the only neutral fields this tool can store (None: all)"
+    )
 
 
 def comment_text(comment: Comment) -> str:
@@ -100,6 +103,8 @@ class FakeConnector(Connector):
         if not isinstance(settings, FakeSettings):
             raise FatalError(f"{name}: expected FakeSettings, got {type(settings).__name__}")
         self.page_size = settings.page_size
+        if settings.fields is not None:
+            self.synced_fields = frozenset(settings.fields)
         if settings.remote in REMOTES:
             self.remote = REMOTES[settings.remote]
         else:
@@ -166,6 +171,8 @@ class FakeConnector(Connector):
         if record.kind not in self.record_kinds:
             raise RecordError(f"the fake connector holds no {record.kind} records")
         fields = record.model_dump(mode="json", exclude=set(NOT_FIELDS))
+        if self.synced_fields is not None:  # a tool with fewer fields drops the others
+            fields = {k: v for k, v in fields.items() if k in self.synced_fields or k == "title"}
         # Comments and links are not written here: they go through add_comment and link.
         return self._readable(self.remote.create(record.kind, fields, marker=marker))
 
