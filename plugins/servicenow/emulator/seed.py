@@ -1,0 +1,148 @@
+"""Deterministic, realistic demo data: the same seed always gives the same instance."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from .state import COLUMNS, NUMBERS, TIME_FORMAT, Instance, Row, priority_of
+
+EPOCH = datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC)
+PEOPLE = (
+    ("abel.tuter", "Abel Tuter"),
+    ("beth.anglin", "Beth Anglin"),
+    ("david.loo", "David Loo"),
+    ("fred.luddy", "Fred Luddy"),
+    ("itil", "ITIL User"),
+    ("bud.richman", "Bud Richman"),
+    ("charlie.whitherspoon", "Charlie Whitherspoon"),
+    ("don.goodliffe", "Don Goodliffe"),
+)
+GROUPS = ("Service Desk", "Network", "Hardware", "Software", "Database", "SAP Basis")
+TOPICS = (
+    ("VPN", "Network", ("VPN drops every few minutes", "Cannot connect to VPN from home")),
+    ("Email", "Software", ("Outlook keeps asking for password", "Emails stuck in outbox")),
+    ("Printer", "Hardware", ("Printer on floor 3 jams", "Cannot print to PRN-0421")),
+    ("SAP", "SAP Basis", ("SAP GUI times out on login", "SAP report ZFI_01 is slow")),
+    ("Database", "Database", ("Order DB replication lag", "Nightly backup job failed")),
+    ("Laptop", "Hardware", ("Laptop battery swells", "Docking station not detected")),
+    ("Wi-Fi", "Network", ("Guest Wi-Fi portal unreachable", "Wi-Fi weak in meeting room B")),
+)
+INCIDENT_STATES = ("1", "1", "2", "2", "2", "3", "6", "7")
+PROBLEM_STATES = ("101", "102", "103", "104", "106", "107")
+NOTES = (
+    "Asked the user to restart and retry.",
+    "Checked the logs, nothing obvious yet.",
+    "Escalating to the second line.",
+    "Workaround shared with the caller.",
+    "Vendor ticket opened.",
+)
+
+
+def _sys_id(rng: random.Random) -> str:
+    return f"{rng.getrandbits(128):032x}"
+
+
+def _stamp(when: datetime) -> str:
+    return when.strftime(TIME_FORMAT)
+
+
+def _system(rng: random.Random, created: datetime, updated: datetime, by: str) -> Row:
+    return {
+        "sys_id": _sys_id(rng),
+        "sys_created_on": _stamp(created),
+        "sys_created_by": by,
+        "sys_updated_on": _stamp(updated),
+        "sys_updated_by": by,
+        "sys_mod_count": str(rng.randint(0, 6)),
+    }
+
+
+def seed_instance(instance: Instance, seed: int, *, incidents: int = 50) -> None:
+    """Fill ``instance`` with users, groups, problems, incidents and their journals."""
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    users = [
+        {
+            **_system(rng, EPOCH, EPOCH, "admin"),
+            "user_name": u,
+            "name": n,
+            "email": f"{u}@example.com",
+            "active": "true",
+            "sys_mod_count": "0",
+        }
+        for u, n in PEOPLE
+    ]
+    groups = {
+        name: {**_system(rng, EPOCH, EPOCH, "admin"), "name": name, "active": "true"}
+        for name in GROUPS
+    }
+    instance.load("sys_user", users)
+    instance.load("sys_user_group", groups.values())
+    problems = [
+        _ticket(instance, rng, "problem", users, groups, rng.choice(PROBLEM_STATES))
+        for _ in range(max(1, incidents // 10))
+    ]
+    for problem in problems:
+        problem["known_error"] = "true" if problem["state"] in ("104", "106") else "false"
+    instance.load("problem", problems)
+    rows = []
+    for _ in range(incidents):
+        row = _ticket(instance, rng, "incident", users, groups, rng.choice(INCIDENT_STATES))
+        row["caller_id"] = rng.choice(users)["sys_id"]
+        row["incident_state"] = row["state"]
+        if rng.random() < 0.3:
+            row["problem_id"] = rng.choice(problems)["sys_id"]
+        rows.append(row)
+    instance.load("incident", rows)
+    journal = []
+    for table, row in [("problem", p) for p in problems] + [("incident", r) for r in rows]:
+        for i in range(rng.randint(0, 3)):
+            when = datetime.strptime(row["sys_created_on"], TIME_FORMAT) + timedelta(minutes=i + 1)
+            journal.append(
+                {
+                    **_system(rng, when, when, "admin"),
+                    "sys_mod_count": "0",
+                    "element_id": row["sys_id"],
+                    "element": rng.choice(("comments", "work_notes")),
+                    "name": table,
+                    "value": rng.choice(NOTES),
+                    "sys_created_by": rng.choice(users)["user_name"],
+                }
+            )
+    instance.load("sys_journal_field", journal)
+
+
+def _ticket(
+    instance: Instance,
+    rng: random.Random,
+    table: str,
+    users: list[Row],
+    groups: dict[str, Row],
+    state: str,
+) -> Row:
+    topic, group, texts = rng.choice(TOPICS)
+    created = EPOCH + timedelta(minutes=rng.randint(0, 60 * 24 * 60))
+    updated = created + timedelta(minutes=rng.randint(0, 60 * 24 * 5))
+    impact, urgency = str(rng.randint(1, 3)), str(rng.randint(1, 3))
+    prefix, _ = NUMBERS[table]
+    row: Row = dict.fromkeys(COLUMNS[table], "")
+    row.update(_system(rng, created, updated, rng.choice(users)["user_name"]))
+    closed = state in ("6", "7", "8", "106", "107")
+    row.update(
+        number=f"{prefix}{instance.counters[table]:07d}",
+        short_description=rng.choice(texts),
+        description=f"{topic}: reported by a user, see the work notes.",
+        category=topic.lower(),
+        state=state,
+        impact=impact,
+        urgency=urgency,
+        priority=priority_of(impact, urgency),
+        active="false" if closed else "true",
+        assigned_to=rng.choice(users)["sys_id"] if state not in ("1", "101") else "",
+        assignment_group=groups[group]["sys_id"],
+        opened_at=_stamp(created),
+        opened_by=rng.choice(users)["sys_id"],
+        resolved_at=_stamp(updated) if closed else "",
+    )
+    instance.counters[table] += 1
+    return row
