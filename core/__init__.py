@@ -42,7 +42,14 @@ from .errors import (
 )
 from .extensions import ASGIApp, Emulator, Enricher, EnrichmentPatch
 from .hookspecs import hookimpl
-from .http import HttpSettings, RateLimitState, build_client, raise_for_status, send_with_retries
+from .http import (
+    HttpSettings,
+    RateLimitState,
+    build_client,
+    raise_for_status,
+    register_secret,
+    send_with_retries,
+)
 from .model import (
     PRIORITY_MATRIX,
     RECORD_TYPES,
@@ -180,6 +187,7 @@ __all__ = [
     "parse_record",
     "priority_for",
     "raise_for_status",
+    "register_secret",
     "send_with_retries",
     "utcnow",
     "validate_together",

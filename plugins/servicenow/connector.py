@@ -1,17 +1,78 @@
-"""The ``servicenow`` connector: incidents, problems and known errors in a ServiceNow instance.
+"""The ``servicenow`` connector: incidents and problems through the Table API.
 
-In this release it declares what it holds and how it is configured; the Table API calls
-(check, pull, create, update, work notes, links) arrive with the ServiceNow connector
-issue. Until then every method refuses with ``NotImplementedYet``.
+Pulls read ``sys_updated_on`` keyset pages (the version is ``sys_mod_count``, which the
+engine de-duplicates on) with each page's journal entries from ``sys_journal_field``;
+writes are Table API POST/PATCH with ``correlation_id`` as the marker (G3). Known Error
+*articles* and editing journal entries are not implemented yet and refuse with
+``NotImplementedYet``.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
 
-from itsmhub import Connector, ConnectorSettings, RecordKind
+from itsmhub import (
+    AnyRecord,
+    CheckItem,
+    Checkpoint,
+    CheckResult,
+    Comment,
+    ConfigError,
+    Connector,
+    ConnectorContext,
+    ConnectorSettings,
+    Cursor,
+    ExternalRef,
+    FatalError,
+    FieldChanges,
+    LinkKind,
+    PullItem,
+    PullRequest,
+    RecordError,
+    RecordKind,
+    RejectedRecord,
+    RemoteChange,
+    RemoteChanged,
+    RemoteVersion,
+    TransientError,
+)
 
+from . import mapping
+from .client import ServiceNowClient
+from .mapping import Row, Target, format_time, parse_time, text
 from .settings import ServiceNowSettings
+
+JOURNAL_TABLE = "sys_journal_field"
+# sys_ids per journal query. ServiceNow documents no URL length limit; 1,000 ids make a
+# URL of about 33 kB, a guess at what instances and proxies accept (unverified). A
+# 10,000-row page then costs 10 journal calls instead of one per record.
+JOURNAL_IDS_PER_QUERY = 1000
+_ORDER = "ORDERBYsys_updated_on^ORDERBYsys_id"
+# Not synced field by field (bookkeeping, or synced through their own calls, as the
+# engine's NOT_SYNCED): never written as columns nor compared in a conditional update.
+_NOT_COMPARED = frozenset({"id", "kind", "refs", "links", "comments", "created_at", "updated_at"})
+
+
+def pull_query(
+    since: datetime | None, until: datetime | None, after: tuple[str, str] | None = None
+) -> str:
+    """The encoded query of one pull page, oldest first by (sys_updated_on, sys_id).
+
+    ``after`` is the last (sys_updated_on, sys_id) read: the next page starts strictly
+    after it. ``^OR`` binds to the term before it, so the keyset is written as
+    ``updated >= X AND (updated > X OR sys_id > Y)``.
+    """
+    terms = []
+    if after is not None:
+        stamp, sys_id = after
+        terms += [f"sys_updated_on>={stamp}", f"sys_updated_on>{stamp}^ORsys_id>{sys_id}"]
+    elif since is not None:
+        terms.append(f"sys_updated_on>={format_time(since)}")
+    if until is not None:
+        terms.append(f"sys_updated_on<{format_time(until)}")
+    return "^".join([*terms, _ORDER])
 
 
 class ServiceNowConnector(Connector):
@@ -22,4 +83,299 @@ class ServiceNowConnector(Connector):
     settings_model: ClassVar[type[ConnectorSettings]] = ServiceNowSettings
     record_kinds: ClassVar[frozenset[RecordKind]] = frozenset(
         {RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR}
+    )
+    # What mapping.to_payload writes and reads back. Priority is derived by ServiceNow from
+    # impact and urgency: kept, so the derived value flows to the hub. People, services by
+    # name, tags and ServiceNow's own timestamps are not written, so not synced here.
+    synced_fields: ClassVar[frozenset[str] | None] = frozenset(
+        {
+            "title",
+            "description",
+            "status",
+            "impact",
+            "urgency",
+            "priority",
+            "category",
+            "assignment_group",
+            "resolution_code",
+            "resolution_notes",
+            "root_cause",
+            "workaround",
+            "fix",
+            "known_error",
+            "custom",
+        }
+    )
+
+    def __init__(
+        self,
+        name: str,
+        settings: ConnectorSettings,
+        context: ConnectorContext,
+        *,
+        client: ServiceNowClient | None = None,
+    ) -> None:
+        super().__init__(name, settings, context)
+        if not isinstance(settings, ServiceNowSettings):
+            raise FatalError(f"{name}: expected ServiceNowSettings, got {type(settings).__name__}")
+        self.target = Target(system=name, settings=settings)
+        self._client = client
+
+    @property
+    def client(self) -> ServiceNowClient:
+        # Built on first use: secrets are resolved only when the connector really calls out.
+        if self._client is None:
+            assert isinstance(self.settings, ServiceNowSettings)
+            self._client = ServiceNowClient(self.settings, self.context)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    # --- check ---------------------------------------------------------------------------
+
+    async def check(self) -> CheckResult:
+        """Read one row of each table the connector needs, and say what is missing."""
+        assert isinstance(self.settings, ServiceNowSettings)
+        tables = [self.settings.tables.incident, self.settings.tables.problem, JOURNAL_TABLE]
+        items: list[CheckItem] = []
+        for table in tables:
+            try:
+                await self.client.list(table, "", ["sys_id"], limit=1)
+            except ConfigError as exc:
+                items.append(CheckItem(name="auth", ok=False, detail=exc.message, fix=exc.fix))
+                break
+            except TransientError as exc:
+                fix = "check instance_url, the network path and any proxy; try again later"
+                items.append(CheckItem(name="reachability", ok=False, detail=str(exc), fix=fix))
+                break
+            except RecordError as exc:
+                items += self._reached(items)
+                fix = (
+                    f"give the integration user a role that may read {table} "
+                    "(itil for incidents and problems; sys_journal_field needs read access "
+                    "for comments and work notes)"
+                )
+                items.append(CheckItem(name=f"read {table}", ok=False, detail=str(exc), fix=fix))
+                continue
+            items += self._reached(items)
+            items.append(CheckItem(name=f"read {table}", ok=True, detail="allowed"))
+        return CheckResult(connector=self.name, items=tuple(items))
+
+    def _reached(self, items: list[CheckItem]) -> list[CheckItem]:
+        """The auth and reachability items, once: any answer but 401 proves both."""
+        if any(item.name == "auth" for item in items):
+            return []
+        return [
+            CheckItem(name="auth", ok=True, detail="the instance accepted the credentials"),
+            CheckItem(name="reachability", ok=True, detail=self.target.instance),
+        ]
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def pull(self, request: PullRequest) -> AsyncIterator[PullItem]:
+        """Keyset pages from the cursor's watermark (inclusive: the engine de-duplicates
+        the re-read boundary by ``sys_mod_count``), each followed by a checkpoint.
+
+        The checkpoint's token (the last sys_id) is not used to resume: the engine moves
+        the watermark back by its overlap window, and a (watermark, sys_id) keyset from a
+        moved watermark would skip rows at that second.
+        """
+        assert isinstance(self.settings, ServiceNowSettings)
+        if request.kind is RecordKind.KNOWN_ERROR:
+            if self.settings.use_known_error_articles:
+                raise self._not_yet("pull Known Error articles")
+            return  # known errors are problems flagged known_error, pulled with problems
+        kind, limit = request.kind, self.settings.page_size
+        table, fields = self.target.table(kind), self.target.fields(kind)
+        cursor = request.cursor
+        since = cursor.watermark if cursor is not None and cursor.watermark else request.since
+        after: tuple[str, str] | None = None
+        while True:
+            query = pull_query(since, request.until, after)
+            page = await self.client.list(table, query, fields, limit=limit)
+            if not page.rows:
+                return
+            journal = await self._journal(table, [text(row, "sys_id") or "" for row in page.rows])
+            for row in page.rows:
+                yield self._pulled(kind, row, journal)
+            last = page.rows[-1]
+            stamp, sys_id = text(last, "sys_updated_on"), text(last, "sys_id")
+            if stamp is None or sys_id is None:
+                raise FatalError(f"{table}: a pulled row has no sys_updated_on or sys_id")
+            if after is not None and (stamp, sys_id) <= after:
+                # The instance ignored the keyset terms: stop rather than loop forever.
+                raise FatalError(f"{table}: the keyset query did not advance past {after}")
+            yield Checkpoint(cursor=Cursor(watermark=parse_time(stamp), token=sys_id))
+            # The limit applies before ACLs, so a short page is the end only without `next`.
+            if len(page.rows) < limit and "next" not in page.links:
+                return
+            after = (stamp, sys_id)
+
+    async def _journal(self, table: str, sys_ids: Sequence[str]) -> dict[str, list[Comment]]:
+        """Comments and work notes of a page's records, by record sys_id."""
+        assert isinstance(self.settings, ServiceNowSettings)
+        found: dict[str, list[Comment]] = {}
+        ids = [i for i in sys_ids if i]
+        for start in range(0, len(ids), JOURNAL_IDS_PER_QUERY):
+            chunk = ids[start : start + JOURNAL_IDS_PER_QUERY]
+            query = (
+                f"name={table}^elementINcomments,work_notes^element_idIN{','.join(chunk)}"
+                "^ORDERBYsys_created_on^ORDERBYsys_id"
+            )
+            offset = 0
+            while True:  # entries only ever append, so offsets over this set stay stable
+                page = await self.client.list(
+                    JOURNAL_TABLE, query, mapping.JOURNAL_FIELDS, self.settings.page_size, offset
+                )
+                for row in page.rows:
+                    try:
+                        comment = mapping.to_comment(self.target, row)
+                    except RecordError:
+                        continue  # a malformed journal row must not reject its record
+                    found.setdefault(text(row, "element_id") or "", []).append(comment)
+                if len(page.rows) < self.settings.page_size and "next" not in page.links:
+                    break
+                offset += len(page.rows) or self.settings.page_size
+        return found
+
+    def _pulled(
+        self, kind: RecordKind, row: Row, journal: dict[str, list[Comment]]
+    ) -> RemoteChange | RejectedRecord:
+        try:
+            return self._change(kind, row, journal.get(text(row, "sys_id") or "", []))
+        except RecordError as exc:
+            return RejectedRecord(
+                kind=kind,
+                remote_id=text(row, "sys_id"),
+                version=text(row, "sys_mod_count"),
+                reason=str(exc),
+                excerpt={k: text(row, k) for k in ("number", "sys_updated_on", "state")},
+            )
+
+    def _change(self, kind: RecordKind, row: Row, comments: list[Comment]) -> RemoteChange:
+        record = mapping.to_record(self.target, kind, row, comments)
+        changed_at = record.updated_at or record.created_at
+        if changed_at is None:
+            raise RecordError(f"{record.refs[0].key}: the row has no sys_updated_on")
+        return RemoteChange(
+            kind=kind,
+            remote_id=record.refs[0].remote_id,
+            version=text(row, "sys_mod_count") or "0",
+            changed_at=changed_at,
+            record=record,
+            marker=text(row, "correlation_id"),
+        )
+
+    async def fetch(self, kind: RecordKind, remote_id: str) -> RemoteChange | None:
+        table = self._table(kind)
+        row = await self.client.get(table, remote_id, self.target.fields(kind))
+        if row is None:
+            return None
+        journal = await self._journal(table, [remote_id])
+        return self._change(kind, row, journal.get(remote_id, []))
+
+    async def find_by_marker(self, kind: RecordKind, marker: str) -> RemoteChange | None:
+        if "^" in marker:  # it would end the encoded-query term
+            raise FatalError(f"correlation marker {marker!r} contains '^'")
+        table = self._table(kind)
+        query = f"correlation_id={marker}^ORDERBYsys_created_on"
+        page = await self.client.list(table, query, self.target.fields(kind), limit=1)
+        if not page.rows:
+            return None
+        return self._change(kind, page.rows[0], [])
+
+    # --- writing -------------------------------------------------------------------------
+
+    async def create(self, record: AnyRecord, *, marker: str) -> RemoteChange:
+        kind = record.kind
+        table = self._table(kind)
+        dumped = record.model_dump(mode="json", exclude=set(_NOT_COMPARED))
+        values = {k: v for k, v in dumped.items() if v is not None}  # nothing to clear yet
+        payload = mapping.to_payload(self.target, kind, values)
+        # correlation_display names the integration for people reading the form.
+        payload |= {"correlation_id": marker, "correlation_display": "itsmhub"}
+        row = await self.client.create(table, payload, self.target.fields(kind))
+        return self._change(kind, row, [])
+
+    async def update(self, ref: ExternalRef, changes: FieldChanges) -> RemoteVersion:
+        """Read the row, raise RemoteChanged if a field no longer holds its ``old`` value,
+        then PATCH the new values. (The Table API has no conditional write, so an edit
+        landing between the read and the PATCH is not detected.)"""
+        kind = changes.kind
+        table = self._table(kind, ref)
+        row = await self.client.get(table, ref.remote_id, self.target.fields(kind))
+        if row is None:
+            raise RecordError(f"{ref.key or ref.remote_id} no longer exists in {table}")
+        held = mapping.to_record(self.target, kind, row, []).model_dump(mode="json")
+        moved = [
+            c.field
+            for c in changes.changes
+            if c.field in held and c.field not in _NOT_COMPARED and held[c.field] != c.old
+        ]
+        if moved:
+            raise RemoteChanged(
+                f"{ref.key or ref.remote_id} changed in ServiceNow since it was last synced "
+                f"({', '.join(moved)})"
+            )
+        values = {c.field: c.new for c in changes.changes}
+        payload = mapping.to_payload(self.target, kind, values, current=row)
+        if payload:
+            row = await self.client.patch(
+                table, ref.remote_id, payload, ["sys_mod_count", "sys_updated_on"]
+            )
+        return _version(row)
+
+    async def add_comment(self, ref: ExternalRef, comment: Comment, *, marker: str) -> ExternalRef:
+        """Append to ``comments`` (public) or ``work_notes`` (internal), then find the new
+        ``sys_journal_field`` row by the comment's footer to name its copy."""
+        table = ref.remote_type or self.target.settings.tables.incident
+        column = mapping.journal_column(comment)
+        await self.client.patch(
+            table, ref.remote_id, {column: mapping.comment_text(comment)}, ["sys_id"]
+        )
+        query = (
+            f"element_id={ref.remote_id}^element={column}"
+            f"^valueLIKE[itsmhub:{comment.id}]^ORDERBYDESCsys_created_on"
+        )
+        page = await self.client.list(JOURNAL_TABLE, query, ["sys_id"], limit=1)
+        sys_id = text(page.rows[0], "sys_id") if page.rows else None
+        if sys_id is None:
+            # Written but not readable: a retry looks for the footer before writing again.
+            raise TransientError(
+                f"the comment on {ref.key or ref.remote_id} was written but its journal entry "
+                "is not readable; check that the integration user may read sys_journal_field"
+            )
+        return ExternalRef(system=self.name, remote_id=sys_id, remote_type=JOURNAL_TABLE)
+
+    async def link(self, ref: ExternalRef, target: ExternalRef, kind: LinkKind) -> None:
+        """incident → problem as ``problem_id``; problem → problem as ``duplicate_of``."""
+        settings = self.target.settings
+        if target.system != self.name:
+            raise RecordError(f"ServiceNow can only link its own records, not {target.system}'s")
+        table = ref.remote_type or settings.tables.incident
+        columns: dict[tuple[str, LinkKind], str] = {
+            (settings.tables.incident, LinkKind.CAUSED_BY): "problem_id",
+            (settings.tables.problem, LinkKind.DUPLICATE_OF): "duplicate_of",
+        }
+        column = columns.get((table, kind))
+        if column is None:
+            raise RecordError(
+                f"ServiceNow has no field for a {kind.value} link from a {table} record",
+                fix="only incident → problem (caused_by) and problem duplicates are kept",
+            )
+        await self.client.patch(table, ref.remote_id, {column: target.remote_id}, ["sys_id"])
+
+    def _table(self, kind: RecordKind, ref: ExternalRef | None = None) -> str:
+        if kind is RecordKind.KNOWN_ERROR:
+            raise self._not_yet("read or write Known Error articles")
+        if kind not in (RecordKind.INCIDENT, RecordKind.PROBLEM):
+            raise RecordError(f"ServiceNow holds no {kind.value} records")
+        return (ref.remote_type if ref is not None else None) or self.target.table(kind)
+
+
+def _version(row: dict[str, Any]) -> RemoteVersion:
+    return RemoteVersion(
+        version=text(row, "sys_mod_count"), updated_at=parse_time(text(row, "sys_updated_on"))
     )

@@ -242,15 +242,24 @@ def test_the_connector_declares_itself() -> None:
         RecordKind.PROBLEM,
         RecordKind.KNOWN_ERROR,
     }
-    assert ServiceNowConnector.capabilities() == []
+    assert ServiceNowConnector.capabilities() == [
+        "check",
+        "pull",
+        "fetch",
+        "find_by_marker",
+        "create",
+        "update",
+        "add_comment",
+        "link",
+    ]
 
 
 @pytest.mark.anyio
-async def test_the_connector_refuses_until_its_vendor_calls_land(validate, context) -> None:
+async def test_the_connector_refuses_what_it_does_not_implement_yet(validate, context) -> None:
     settings = validate(ServiceNowSettings, MINIMAL)
     async with ServiceNowConnector("snow", settings, context) as connector:
-        with pytest.raises(NotImplementedYet, match="cannot check the connection yet"):
-            await connector.check()
+        with pytest.raises(NotImplementedYet, match="cannot edit comments yet"):
+            await connector.update_comment(None, None)  # type: ignore[arg-type]
 
 
 def test_the_plugin_registers_through_its_entry_point() -> None:
