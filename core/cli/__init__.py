@@ -2,7 +2,9 @@
 
 from . import (  # noqa: F401  (each registers its commands)
     config_cmd,
+    connectors_cmd,
     dlq_cmd,
+    emulate_cmd,
     init_cmd,
     plugins_cmd,
     records_cmd,
