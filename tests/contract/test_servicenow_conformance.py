@@ -1,0 +1,122 @@
+"""``itsmhub.testing`` against the ServiceNow connector on its in-process emulator."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from itsmhub import ConnectorContext, ExternalRef, HttpSettings, RecordKind
+from itsmhub.testing import ConformanceTarget, ConnectorConformance, RecordingSleep
+from itsmhub_servicenow.client import ServiceNowClient
+from itsmhub_servicenow.connector import ServiceNowConnector
+from itsmhub_servicenow.emulator import Fault, Instance, build_app
+from itsmhub_servicenow.settings import ServiceNowSettings
+
+PAGE_SIZE = 3
+# What a person edits, as ServiceNow columns (the suite only edits titles and text).
+COLUMNS = {"title": "short_description", "description": "description"}
+
+
+class TickingClock:
+    """The instance's clock: one second per reading, so every write gets its own
+    ``sys_updated_on`` (ServiceNow stamps whole seconds) and nothing depends on real time."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+class LoseNextPost:
+    """ASGI middleware: once armed, the next POST is carried out by the instance, then the
+    connection drops before the caller hears back. The emulator's own ``Fault(drop=True)``
+    drops *before* routing (nothing written), so it cannot stage a lost response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.armed = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not (self.armed and scope["type"] == "http" and scope["method"] == "POST"):
+            await self.app(scope, receive, send)
+            return
+        self.armed = False
+
+        async def swallow(message: Message) -> None:
+            pass
+
+        await self.app(scope, receive, swallow)
+        # ASGITransport re-raises app exceptions: the client sees a transport error.
+        raise httpx.ReadError("connection dropped after the instance wrote the record")
+
+
+class ServiceNowTarget(ConformanceTarget):
+    """The connector on an emulated instance; people act through the instance's state."""
+
+    kinds = (RecordKind.INCIDENT, RecordKind.PROBLEM)  # known errors are flagged problems
+
+    def __init__(
+        self,
+        connector: ServiceNowConnector,
+        instance: Instance,
+        gate: LoseNextPost,
+        sleep: RecordingSleep,
+    ) -> None:
+        super().__init__(connector, page_size=PAGE_SIZE, sleep=sleep)
+        self.instance = instance
+        self.gate = gate
+
+    def _table(self, ref: ExternalRef) -> str:
+        for table in ("incident", "problem"):
+            if self.instance.get(table, ref.remote_id) is not None:
+                return table
+        raise KeyError(ref.remote_id)
+
+    async def edit_remote(self, ref: ExternalRef, **fields: Any) -> None:
+        values = {COLUMNS[name]: value for name, value in fields.items()}
+        self.instance.update(self._table(ref), ref.remote_id, values, user="beth")
+
+    async def comment_remote(self, ref: ExternalRef, body: str, *, public: bool) -> None:
+        column = "comments" if public else "work_notes"
+        self.instance.update(self._table(ref), ref.remote_id, {column: body}, user="beth")
+
+    async def remote_comment_texts(self, ref: ExternalRef) -> list[str]:
+        return [row["value"] for row in self.instance.journal(self._table(ref), ref.remote_id)]
+
+    async def inject_rate_limit(self, retry_after: float) -> None:
+        # Retry-After is whole seconds on ServiceNow; the recording sleep makes it free.
+        self.instance.faults.inject(Fault(status=429, retry_after=math.ceil(retry_after)))
+
+    async def lose_next_create_response(self) -> None:
+        self.gate.armed = True
+
+
+class TestServiceNowConformance(ConnectorConformance):
+    @pytest.fixture
+    async def conformance_target(self) -> AsyncIterator[ServiceNowTarget]:
+        instance = Instance(clock=TickingClock())
+        gate = LoseNextPost(build_app(instance))
+        data = {
+            "instance_url": "https://acme.service-now.com",
+            "auth": {"method": "basic", "username": "admin", "password": "env:PW"},
+            "page_size": PAGE_SIZE,
+        }
+        settings = ServiceNowSettings.model_validate(data, context={"config_dir": "."})
+        context = ConnectorContext(
+            http=HttpSettings(),
+            resolve_secret=lambda ref: SecretStr("admin"),
+            transport=httpx.ASGITransport(app=gate),
+        )
+        sleep = RecordingSleep()
+        client = ServiceNowClient(settings, context, sleep=sleep)
+        async with ServiceNowConnector("snow", settings, context, client=client) as connector:
+            yield ServiceNowTarget(connector, instance, gate, sleep)
