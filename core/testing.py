@@ -27,8 +27,11 @@ records freely. Wire :attr:`ConformanceTarget.sleep` into your HTTP retries
 from __future__ import annotations
 
 import math
+import socket
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import pytest
@@ -57,7 +60,7 @@ from . import (
     utcnow,
 )
 
-__all__ = ["ConformanceTarget", "ConnectorConformance", "RecordingSleep"]
+__all__ = ["ConformanceTarget", "ConnectorConformance", "RecordingSleep", "serve"]
 
 # Fields compared to prove an update touched only what it was asked to.
 _BOOKKEEPING = frozenset({"id", "kind", "refs", "links", "comments", "created_at", "updated_at"})
@@ -372,3 +375,26 @@ class ConnectorConformance:
                     else:
                         await self._create(t, kind, "after a 429")
                 assert info.value.retry_after == wait
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Serve an ASGI app (an emulator) with uvicorn on 127.0.0.1; yield its base URL.
+
+    The socket is bound to a free port before the server starts, so the URL works at
+    once, with no waiting; the server stops when the block ends.
+    """
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -4,13 +4,10 @@ through the CLI, and a second (fake) system on the other side."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from click.testing import CliRunner, Result
 from fakes.connector import REMOTES
 from fakes.remote import FakeRemote
@@ -18,6 +15,7 @@ from fakes.remote import FakeRemote
 from itsmhub import plugins as plugin_module
 from itsmhub.cli import cli
 from itsmhub.plugins import load_plugins
+from itsmhub.testing import serve
 from itsmhub_servicenow.emulator import Instance, build_app, seed_instance
 
 
@@ -26,20 +24,8 @@ def served() -> Iterator[tuple[str, Instance]]:
     """A seeded instance on a socket bound before the server starts; stopped after."""
     instance = Instance()
     seed_instance(instance, 7, incidents=12)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    server = uvicorn.Server(
-        uvicorn.Config(build_app(instance), log_level="critical", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", instance
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve(build_app(instance)) as url:
+        yield url, instance
 
 
 @pytest.fixture

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
+from itsmhub.testing import serve
 from itsmhub_servicenow.emulator import Fault, Instance, build_app, seed_instance
 
 
@@ -18,20 +16,8 @@ def served() -> Iterator[tuple[str, Instance]]:
     """Serve a seeded instance on 127.0.0.1, on a socket bound before the server starts."""
     instance = Instance()
     seed_instance(instance, 5, incidents=25)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    server = uvicorn.Server(
-        uvicorn.Config(build_app(instance), log_level="critical", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", instance
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve(build_app(instance)) as url:
+        yield url, instance
 
 
 def test_served_paging_and_dropped_connection(served: tuple[str, Instance]) -> None:
