@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import types
-import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from ..errors import ConfigError
+from .settings_models import models_in, tag_of
 
 # A value under one of these keys is never echoed: it may be a pasted secret.
 _SECRET_KEY = re.compile(r"(token|password|secret|credential|private_key|api_key)", re.I)
@@ -109,7 +108,7 @@ def _without_union_tags(model: type[BaseModel] | None, loc: list[Any]) -> list[A
         out.append(part)
         fields = [m.model_fields.get(part) for m in current if isinstance(part, str)]
         found = next((f for f in fields if f is not None), None)
-        current = _models_in(found.annotation) if found is not None else []
+        current = models_in(found.annotation) if found is not None else []
         if len(current) > 1:
             tag = next(parts, None)
             if tag is None:
@@ -117,24 +116,8 @@ def _without_union_tags(model: type[BaseModel] | None, loc: list[Any]) -> list[A
             if any(tag in m.model_fields for m in current):
                 out.append(tag)  # no tag after all: the error is about the union's key
             else:
-                current = [m for m in current if _tag_of(m) == tag] or current
+                current = [m for m in current if (pair := tag_of(m)) and pair[1] == tag] or current
     return out
-
-
-def _tag_of(model: type[BaseModel]) -> Any:
-    for field in model.model_fields.values():
-        args = typing.get_args(field.annotation)
-        if typing.get_origin(field.annotation) is typing.Literal and len(args) == 1:
-            return args[0]
-    return None
-
-
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    if typing.get_origin(annotation) in {typing.Union, types.UnionType, typing.Annotated}:
-        return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
-    return []
 
 
 def _last(path: str) -> str:
@@ -166,7 +149,7 @@ def _allowed_keys(model: type[BaseModel] | None, parts: list[str]) -> list[str]:
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
-    models = _models_in(annotation)
+    models = models_in(annotation)
     return models[0] if len(models) == 1 else None
 
 

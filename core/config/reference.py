@@ -20,6 +20,7 @@ from pydantic_core import PydanticUndefined
 from ..plugins import Plugins, load_plugins
 from ..secrets import SecretRef
 from .models import NetworkSettings, StoreSettings, SyncSettings
+from .settings_models import models_in, tag_of
 
 _INTRO = """# Configuration reference
 
@@ -82,35 +83,17 @@ def _section(title: str, model: type[BaseModel], *, level: int = 2) -> str:
 def _fields(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, FieldInfo]]:
     for name, field in model.model_fields.items():
         key = f"{prefix}{field.alias or name}"
-        members = _models(field.annotation)
+        members = models_in(field.annotation)
         if len(members) == 1:
             yield from _fields(members[0], f"{key}.")
             continue
         yield key, field
         for member in members:  # a tagged union: each alternative's keys, labelled
-            tag = _tag(member)
+            tag = tag_of(member)
             for sub_key, sub in _fields(member, f"{key}.") if tag else ():
                 if not sub_key.endswith(f".{tag[0]}"):
                     label = f"(with {tag[0]} = {json.dumps(tag[1])}) {sub.description or ''}"
                     yield sub_key, FieldInfo.merge_field_infos(sub, description=label)
-
-
-def _models(annotation: Any) -> list[type[BaseModel]]:
-    """The settings models a field holds (SecretRef is a value, not a table)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [] if annotation is SecretRef else [annotation]
-    origin = typing.get_origin(annotation)
-    if origin in {typing.Union, types.UnionType, typing.Annotated}:
-        return [m for arg in typing.get_args(annotation) for m in _models(arg)]
-    return []
-
-
-def _tag(model: type[BaseModel]) -> tuple[str, Any] | None:
-    for name, field in model.model_fields.items():
-        args = typing.get_args(field.annotation)
-        if typing.get_origin(field.annotation) is typing.Literal and len(args) == 1:
-            return name, args[0]
-    return None
 
 
 def _type(annotation: Any) -> str:
@@ -136,7 +119,7 @@ def _type_name(annotation: Any) -> str:
     if annotation is SecretRef:
         return "secret reference"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        tag = _tag(annotation)
+        tag = tag_of(annotation)
         return f"table ({tag[0]} = {json.dumps(tag[1])})" if tag else "table"
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return " / ".join(f"`{m.value}`" for m in annotation)
