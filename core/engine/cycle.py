@@ -20,6 +20,7 @@ from .apply import PageApplier, PullStats
 from .cursors import dump_cursor, load_cursor, with_overlap
 from .hub import Hub
 from .push import Pusher, PushStats
+from .rules_run import RulesReport
 
 #: Changes held before a connector's next checkpoint; beyond it they are applied without
 #: moving the cursor, so memory stays flat whatever a connector's page size.
@@ -38,13 +39,14 @@ class ConnectorReport:
 @dataclass
 class CycleReport:
     connectors: dict[str, ConnectorReport] = field(default_factory=dict)
+    rules: RulesReport = field(default_factory=RulesReport)
 
     def of(self, name: str) -> ConnectorReport:
         return self.connectors.setdefault(name, ConnectorReport())
 
     @property
     def ok(self) -> bool:
-        return not any(r.errors for r in self.connectors.values())
+        return not any(r.errors for r in self.connectors.values()) and not self.rules.errors
 
 
 async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
@@ -71,6 +73,10 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
                 except ItsmhubError as exc:
                     await _pull_failed(hub, name, kind, exc, report)
                     break
+        if only is None:
+            # Rules see this cycle's changes before the push, so what they decide (a new
+            # problem, a link, a workaround note) leaves in the same cycle.
+            report.rules = await hub.rules_step.run(hub)
         # Push to every connector: changes pulled from one are written to the others.
         for name in held:
             report.of(name).push = await Pusher(hub, name).run()

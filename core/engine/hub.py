@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -16,6 +17,9 @@ from ..model import RecordKind, utcnow
 from ..plugins import Plugins
 from ..store import Store
 from .routing import Router
+
+if TYPE_CHECKING:
+    from .rules_run import RulesStep
 
 #: The record kinds the engine syncs; people and devices come from enrichers.
 SYNCED_KINDS = (RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR)
@@ -31,9 +35,14 @@ class Hub:
     connectors: dict[str, Connector]
     clock: Callable[[], datetime] = utcnow
     router: Router = field(init=False)
+    rules_step: RulesStep = field(init=False)
 
     def __post_init__(self) -> None:
         self.router = Router(self.config)
+        # Imported here: the rules step acts through the engine, which imports this module.
+        from .rules_run import RulesStep
+
+        self.rules_step = RulesStep()
 
     @classmethod
     @asynccontextmanager

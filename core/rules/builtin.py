@@ -58,6 +58,9 @@ class LinkingSettings(RuleSettings):
     fields: list[FieldPath] = Field(default_factory=list, description="for same_field")
     window: Duration = timedelta(days=1)
     threshold: float = Field(0.8, gt=0, le=1, description="similarity needed, 0–1")
+    across_systems: bool = Field(
+        True, description="only link tickets first filed in different tools"
+    )
     when: Conditions = Field(default_factory=Conditions)
 
     @model_validator(mode="after")

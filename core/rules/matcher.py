@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -17,8 +17,19 @@ from .conditions import Conditions, Test
 _MISSING = object()
 
 
-def field_value(record: Record, path: str) -> Any:
+class RuleFields(Protocol):
+    """A flat view of a ticket (rule facts) that answers field paths itself."""
+
+    def rule_field(self, path: str) -> Any: ...
+
+
+def field_value(record: Record | RuleFields, path: str) -> Any:
     """The value at a dotted path (``reporter.email``, ``custom.region``), or _MISSING."""
+    if not isinstance(record, BaseModel):  # rule facts (a plain isinstance is cheaper)
+        found = record.rule_field(path)
+        if found is None or found == ():
+            return _MISSING
+        return found.value if isinstance(found, Enum) else found
     value: Any = record
     for part in path.split("."):
         if isinstance(value, BaseModel):
@@ -32,14 +43,16 @@ def field_value(record: Record, path: str) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def matches(conditions: Conditions, record: Record, now: datetime) -> bool:
+def matches(conditions: Conditions, record: Record | RuleFields, now: datetime) -> bool:
     """True when every test of ``conditions`` holds for ``record``."""
     return all(
         test_holds(test, field_value(record, path), now) for path, test in conditions.root.items()
     )
 
 
-def explain(conditions: Conditions, record: Record, now: datetime) -> list[tuple[str, bool]]:
+def explain(
+    conditions: Conditions, record: Record | RuleFields, now: datetime
+) -> list[tuple[str, bool]]:
     """Each test in words, with whether it held: for dry-runs and ``rules explain``."""
     return [
         (f"{path} {_describe(test)}", test_holds(test, field_value(record, path), now))

@@ -10,6 +10,8 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from itsmhub.model import AnyRecordType
+
 Upsert = sqlite.Insert | postgresql.Insert
 
 
@@ -25,6 +27,10 @@ class Operations:
 
     def _connect(self, *, write: bool = True) -> AbstractAsyncContextManager[AsyncConnection]:
         """A connection inside a transaction; ``write=False`` promises to only read."""
+        raise NotImplementedError
+
+    async def _put_facts(self, conn: AsyncConnection, record: AnyRecordType) -> None:
+        """Keep a ticket's facts current (FactOperations does it; others only call it)."""
         raise NotImplementedError
 
     def _now(self) -> datetime:

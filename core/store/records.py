@@ -93,6 +93,7 @@ class RecordOperations(Operations):
                 await self._put_ref(conn, record.id, ref)
             for link in record.links:
                 await self._add_link(conn, record.id, link)
+            await self._put_facts(conn, record)
         return version
 
     async def get_record(self, record_id: str) -> AnyRecordType | None:

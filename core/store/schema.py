@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -212,6 +214,44 @@ dead_letters = Table(
     CheckConstraint(_one_of("status", DeadLetterStatus), name="status"),
 )
 
+ticket_facts = Table(
+    "ticket_facts",
+    metadata,
+    # What rules read of a ticket (itsmhub.rules.facts), written with the ticket itself.
+    Column("record_id", String, ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("opened_at", UtcTimestamp(), nullable=False),
+    Column("changed_at", UtcTimestamp(), nullable=False),
+    Column("status", String, nullable=False),
+    Column("is_open", Boolean, nullable=False),
+    Column("origin", String, nullable=True),
+    Column("label", String, nullable=True),
+    Column("major", Boolean, nullable=False),
+    Column("priority", Integer, nullable=True),
+    Column("service", String, nullable=True),
+    Column("category", String, nullable=True),
+    Column("assignment_group", String, nullable=True),
+    Column("reporter", String, nullable=True),
+    Column("device", String, nullable=True),
+    Column("tags", JSON, nullable=False),
+    Column("tokens", Text, nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("resolution_code", String, nullable=True),
+    Column("problem_ids", JSON, nullable=False),
+    Column("related_ids", JSON, nullable=False),
+    Column("mentions", JSON, nullable=False),
+    Column("notes", JSON, nullable=False),
+    Column("known_error", Boolean, nullable=False),
+    Column("workaround", Text, nullable=True),
+    Column("root_cause", Boolean, nullable=False),
+    Column("fixed", Boolean, nullable=False),
+    PrimaryKeyConstraint("record_id"),
+    # Dry-runs read a time range of one kind; incremental runs read what changed since.
+    Index(None, "kind", "opened_at"),
+    Index(None, "changed_at"),
+)
+
 leases = Table(
     "leases",
     metadata,
@@ -234,4 +274,5 @@ __all__ = [
     "metadata",
     "outbox",
     "records",
+    "ticket_facts",
 ]

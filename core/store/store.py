@@ -36,7 +36,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from itsmhub.errors import StoreError
 from itsmhub.model import utcnow
 
-from .engine import READ_ONLY, MigrationResult, open_engine
+from .engine import FACTS_REVISION, READ_ONLY, MigrationResult, open_engine
+from .facts import FactOperations
 from .journal import JournalOperations
 from .locks import worker_lock
 from .outbox import OutboxOperations
@@ -46,7 +47,12 @@ from .sync_queries import SyncQueryOperations
 
 
 class _AllOperations(
-    RecordOperations, StateOperations, JournalOperations, OutboxOperations, SyncQueryOperations
+    RecordOperations,
+    FactOperations,
+    StateOperations,
+    JournalOperations,
+    OutboxOperations,
+    SyncQueryOperations,
 ):
     """Every store operation; subclasses only say where the connection comes from."""
 
@@ -100,7 +106,11 @@ class Store(_AllOperations):
         ``server_settings``).
         """
         engine, migration = await open_engine(url, connect_args=connect_args)
-        return cls(engine, migration, clock=clock)
+        store = cls(engine, migration, clock=clock)
+        if FACTS_REVISION in migration.applied and migration.from_revision is not None:
+            # Tickets stored before facts existed get them once, on the upgrade.
+            await store.backfill_facts()
+        return store
 
     @property
     def schema_revision(self) -> str:

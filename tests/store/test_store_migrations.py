@@ -33,6 +33,7 @@ ALL_TABLES = {
     "links",
     "outbox",
     "records",
+    "ticket_facts",
 }
 
 
@@ -142,9 +143,9 @@ async def test_upgrade_from_0001_keeps_the_data(
         store = await db.open(clock)
     try:
         assert store.migration.from_revision == "0001"
-        assert store.migration.applied == ("0002",)
+        assert store.migration.applied == ("0002", "0003")
         assert store.schema_revision == HEAD_REVISION
-        assert "from 0001 to 0002 (ran 0002)" in caplog.text
+        assert "from 0001 to 0003 (ran 0002, 0003)" in caplog.text
         stored = await store.get_stored(incident.id)
         assert stored is not None
         assert stored.version == 3
@@ -156,6 +157,9 @@ async def test_upgrade_from_0001_keeps_the_data(
         # The tables 0002 added work.
         await store.enqueue(OutboxItemIn(connector="jira", operation="update"))
         assert await store.outbox_depth("jira") == 1
+        # Tickets stored before 0003 got their rule facts when the store opened.
+        facts = (await store.get_facts([incident.id]))[incident.id]
+        assert (facts.title, facts.origin, facts.label) == ("VPN down in Berlin", "jira", "OPS-1")
         assert await schema_diffs(store.engine) == []
     finally:
         await store.close()
@@ -222,7 +226,7 @@ async def test_downgrade_and_upgrade_again(db: Database) -> None:
     assert await table_names(db) == {"alembic_version"}
     store = await db.open()
     try:
-        assert store.migration.applied == ("0001", "0002")
+        assert store.migration.applied == ("0001", "0002", "0003")
         assert await schema_diffs(store.engine) == []
     finally:
         await store.close()

@@ -1,0 +1,223 @@
+"""Running the rules: over history (dry-run, apply) and on what changed (each sync cycle).
+
+A replay reads ticket facts oldest first, after learning every problem and known error,
+and lets a :class:`~itsmhub.rules.session.RuleSession` propose. The incremental step
+keeps one session warm between cycles and feeds it only the tickets whose facts changed
+since its stored position, so one new incident costs a few index lookups, not a replay.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..model import RecordKind
+from ..rules.facts import TicketFacts
+from ..rules.proposals import AnyProposal
+from ..rules.session import PROBLEMS, TICKETS, RuleSession
+from .effects import carry_out
+from .hub import Hub
+
+#: Tickets observed per batch (mentions in a batch are resolved in one query).
+BATCH = 2000
+#: Where the incremental step keeps its position, in the cursors table.
+CURSOR = ("itsmhub", "rules")
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class RulesReport:
+    """What a rules run saw, proposed and did."""
+
+    seen: int = 0
+    proposals: list[AnyProposal] = field(default_factory=list)
+    applied: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+async def replay(
+    hub: Hub,
+    session: RuleSession,
+    *,
+    since: datetime | None,
+    now: datetime,
+    changed_until: datetime | None = None,
+    progress: Progress | None = None,
+) -> RulesReport:
+    """Every ticket opened since ``since``, oldest first, through the session."""
+    started = time.perf_counter()
+    report = RulesReport()
+    async for problem in hub.store.stream_facts(PROBLEMS, changed_until=changed_until):
+        session.learn(problem)
+    batch: list[TicketFacts] = []
+    async for facts in hub.store.stream_facts(TICKETS, since=since, changed_until=changed_until):
+        batch.append(facts)
+        if len(batch) >= BATCH:
+            report.proposals += await observe(hub, session, batch, now)
+            report.seen += len(batch)
+            if progress is not None:
+                progress(len(batch))
+            batch = []
+    report.proposals += await observe(hub, session, batch, now)
+    report.seen += len(batch)
+    if progress is not None and batch:
+        progress(len(batch))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def observe(
+    hub: Hub, session: RuleSession, batch: Sequence[TicketFacts], now: datetime
+) -> list[AnyProposal]:
+    """Resolve the batch's mentions, then let every rule see each ticket."""
+    await resolve_mentions(hub, session, batch)
+    proposals: list[AnyProposal] = []
+    for facts in batch:
+        proposals += session.observe(facts, now)
+    return proposals
+
+
+async def resolve_mentions(hub: Hub, session: RuleSession, batch: Sequence[TicketFacts]) -> None:
+    wanted = session.unresolved_mentions(batch)
+    if not wanted:
+        return
+    lookups = sorted({value for values in wanted.values() for value in values})
+    found = await hub.store.resolve_keys(lookups) if lookups else {}
+    for mention, values in wanted.items():
+        system = session.system_of(mention)
+        named = {
+            (owner, record_id)
+            for value in values
+            for owner, record_id in found.get(value, [])
+            if system is None or owner == system
+        }
+        session.catalog.mentions[mention] = sorted(named)
+
+
+async def run_over_history(
+    hub: Hub,
+    *,
+    since: datetime | None,
+    only: str | None = None,
+    apply: bool = False,
+    progress: Progress | None = None,
+) -> RulesReport:
+    """``rules dry-run`` (``apply=False``) and ``rules apply``."""
+    session = RuleSession(hub.config, only=only)
+    report = await replay(hub, session, since=since, now=hub.clock(), progress=progress)
+    if apply:
+        await _carry_out(hub, report)
+    return report
+
+
+async def _carry_out(hub: Hub, report: RulesReport) -> None:
+    for proposal in report.proposals:
+        if await carry_out(hub, proposal):
+            report.applied += 1
+        else:
+            report.unchanged += 1
+
+
+class RulesStep:
+    """The rules' part of each sync cycle: observe what changed, act on the proposals.
+
+    The session stays warm between cycles of one process; a new process (or a position
+    moved by another worker) rebuilds it by replaying the rules' window.
+    """
+
+    def __init__(self) -> None:
+        self.session: RuleSession | None = None
+        self.position: tuple[datetime, str] | None = None
+
+    async def run(self, hub: Hub) -> RulesReport:
+        report = RulesReport()
+        if not RuleSession(hub.config).evaluators:
+            return report
+        started = time.perf_counter()
+        async with hub.store.worker_lock("rules") as held:
+            if not held:
+                report.errors.append("another itsmhub worker is running the rules")
+                return report
+            stored = _load_position(await hub.store.get_cursor(*CURSOR))
+            session = await self._session(hub, stored)
+            position = stored
+            until = hub.clock()
+            while True:
+                changed = await hub.store.facts_changed(position, until=until, limit=BATCH)
+                if not changed:
+                    break
+                batch = [facts for _, facts in changed]
+                proposals = await self._observe(hub, session, batch)
+                report.seen += len(batch)
+                report.proposals += proposals
+                for proposal in proposals:
+                    if await carry_out(hub, proposal):
+                        report.applied += 1
+                    else:
+                        report.unchanged += 1
+                last_at, last = changed[-1]
+                position = (last_at, last.record_id)
+                await hub.store.put_cursor(*CURSOR, [last_at.isoformat(), last.record_id])
+                if len(changed) < BATCH:
+                    break
+            self.position = position
+        report.seconds = time.perf_counter() - started
+        return report
+
+    async def _session(self, hub: Hub, stored: tuple[datetime, str] | None) -> RuleSession:
+        if self.session is not None and stored == self.position:
+            return self.session
+        session = RuleSession(hub.config)
+        if stored is not None:
+            # Rebuild what the rules knew at the stored position; what they proposed then
+            # was carried out then.
+            now = hub.clock()
+            since = now - session.window
+            await replay(hub, session, since=since, now=now, changed_until=stored[0])
+        self.session, self.position = session, stored
+        return session
+
+    async def _observe(
+        self, hub: Hub, session: RuleSession, batch: list[TicketFacts]
+    ) -> list[AnyProposal]:
+        now = hub.clock()
+        proposals: list[AnyProposal] = []
+        revisit: list[TicketFacts] = []
+        for facts in batch:
+            if facts.kind in PROBLEMS:
+                session.learn(facts)
+                if facts.fixed or (facts.known_error and facts.workaround):
+                    revisit += await _incidents_concerned(hub, session, facts, now)
+        incidents = sorted(
+            (f for f in batch if f.kind is RecordKind.INCIDENT), key=lambda f: f.opened_at
+        )
+        proposals += await observe(hub, session, incidents, now)
+        for facts in revisit:
+            proposals += session.feedback(facts, now)
+        return proposals
+
+
+async def _incidents_concerned(
+    hub: Hub, session: RuleSession, problem: TicketFacts, now: datetime
+) -> list[TicketFacts]:
+    """Open incidents a changed problem may speak to: those linked to it, and (for a known
+    error) those opened within the feedback window."""
+    linked = await hub.store.get_facts(await hub.store.linked_to(problem.record_id))
+    concerned = {f.record_id: f for f in linked.values() if f.kind is RecordKind.INCIDENT}
+    window = session.feedback_window
+    if problem.known_error and window is not None:
+        async for facts in hub.store.stream_facts([RecordKind.INCIDENT], since=now - window):
+            if facts.is_open:
+                concerned.setdefault(facts.record_id, facts)
+    return sorted(concerned.values(), key=lambda f: f.opened_at)
+
+
+def _load_position(value: object) -> tuple[datetime, str] | None:
+    if isinstance(value, list) and len(value) == 2:
+        return datetime.fromisoformat(str(value[0])), str(value[1])
+    return None

@@ -1,0 +1,215 @@
+"""What rules know of a ticket: a flat, small projection, kept beside each record.
+
+Rules look at a million incidents in one dry-run, so they read these facts (plain columns,
+a precomputed fingerprint) rather than parse every record. The store writes a ticket's
+facts in the same transaction as the ticket, so the two never disagree.
+
+This is a slotted dataclass rather than a pydantic model on purpose: it is built from
+already-validated records and read back a million at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..model import (
+    AnyRecordType,
+    Incident,
+    IncidentStatus,
+    KnownError,
+    KnownErrorStatus,
+    LinkKind,
+    Problem,
+    ProblemStatus,
+    RecordKind,
+)
+from ..model.records import ResolutionCode
+from .fingerprint import fingerprint
+
+#: Ticket kinds that have facts.
+TICKET_KINDS = frozenset({RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR})
+
+#: Comment ids of notes written by rules start with this, so "sent once" is checkable.
+RULE_NOTE_PREFIX = "rule-"
+
+_OPEN_STATUSES = frozenset(
+    {
+        IncidentStatus.NEW,
+        IncidentStatus.IN_PROGRESS,
+        IncidentStatus.ON_HOLD,
+        ProblemStatus.ASSESS,
+        ProblemStatus.ROOT_CAUSE_ANALYSIS,
+        ProblemStatus.FIX_IN_PROGRESS,
+        KnownErrorStatus.DRAFT,
+        KnownErrorStatus.PUBLISHED,
+    }
+)
+
+#: Anything in a ticket's text that may name another ticket: keys, #numbers, URLs. Which
+#: system a mention belongs to is decided later, against the configured connectors.
+MENTION = re.compile(
+    r"https?://[^\s<>\"')\]]+"
+    r"|\b[A-Z][A-Z0-9_]+-\d+\b"
+    r"|\b(?:INC|PRB|KB|CHG|RITM|TASK|REQ)\d{7,}\b"
+    r"|(?<![\w&/])#\d{1,12}\b"
+)
+MAX_MENTIONS = 20
+
+
+@dataclass(slots=True)
+class TicketFacts:
+    """One ticket as rules see it."""
+
+    record_id: str
+    kind: RecordKind
+    title: str
+    opened_at: datetime
+    status: str
+    is_open: bool
+    origin: str | None = None
+    label: str | None = None
+    major: bool = False
+    priority: int | None = None
+    service: str | None = None
+    category: str | None = None
+    assignment_group: str | None = None
+    reporter: str | None = None
+    device: str | None = None
+    tags: tuple[str, ...] = ()
+    tokens: tuple[str, ...] = ()
+    signature: bytes = b""
+    resolution_code: str | None = None
+    problem_ids: tuple[str, ...] = ()
+    related_ids: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    known_error: bool = False
+    workaround: str | None = None
+    root_cause: bool = False
+    fixed: bool = False
+
+    @property
+    def name(self) -> str:
+        """How people know it: its key in the tool it came from, else the hub id."""
+        return self.label or self.record_id
+
+    def rule_field(self, path: str) -> Any:
+        """The value a ``when`` test on ``path`` sees (see :data:`FACT_FIELDS`)."""
+        attribute = FACT_FIELDS.get(path)
+        return getattr(self, attribute) if attribute else None
+
+
+#: The neutral field paths rules other than routing may test, and where facts keep them.
+FACT_FIELDS: dict[str, str] = {
+    "kind": "kind",
+    "title": "title",
+    "status": "status",
+    "major": "major",
+    "priority": "priority",
+    "service": "service",
+    "category": "category",
+    "assignment_group": "assignment_group",
+    "tags": "tags",
+    "created_at": "opened_at",
+    "opened_at": "opened_at",
+    "resolution_code": "resolution_code",
+    "device_id": "device",
+    "reporter.email": "reporter",
+    "reporter.person_id": "reporter",
+    "known_error": "known_error",
+}
+
+
+def facts_of(record: AnyRecordType, *, now: datetime) -> TicketFacts | None:
+    """The facts of a ticket; None for people and devices."""
+    if not isinstance(record, Incident | Problem | KnownError):
+        return None
+    fp = fingerprint(record.title)
+    first = record.refs[0] if record.refs else None
+    links = record.links
+    facts = TicketFacts(
+        record_id=record.id,
+        kind=record.kind,
+        title=record.title,
+        opened_at=_opened(record) or now,
+        status=record.status.value,
+        is_open=record.status in _OPEN_STATUSES,
+        origin=first.system if first else None,
+        label=(first.key or first.remote_id) if first else None,
+        service=_folded(record.service),
+        category=_folded(record.category),
+        assignment_group=record.assignment_group,
+        reporter=_person(record),
+        tags=tuple(record.tags),
+        tokens=fp.tokens,
+        signature=fp.signature,
+        problem_ids=tuple(
+            link.target_id for link in links if link.kind is LinkKind.CAUSED_BY and link.target_id
+        ),
+        related_ids=tuple(
+            link.target_id
+            for link in links
+            if link.kind is not LinkKind.CAUSED_BY and link.target_id
+        ),
+        mentions=_mentions(record),
+        notes=tuple(c.id for c in record.comments if c.id.startswith(RULE_NOTE_PREFIX)),
+    )
+    if isinstance(record, Incident):
+        facts.major = record.major
+        facts.priority = int(record.priority) if record.priority else None
+        facts.device = record.device_id
+        facts.resolution_code = _code(record.resolution_code)
+    elif isinstance(record, Problem):
+        facts.priority = int(record.priority) if record.priority else None
+        facts.known_error = record.known_error
+        facts.workaround = record.workaround
+        facts.root_cause = bool(record.root_cause)
+        facts.resolution_code = _code(record.resolution_code)
+        facts.fixed = record.status in {ProblemStatus.RESOLVED, ProblemStatus.CLOSED} and (
+            record.resolution_code in {None, ResolutionCode.FIXED}
+        )
+    else:
+        facts.known_error = record.status is KnownErrorStatus.PUBLISHED
+        facts.workaround = record.workaround
+        facts.root_cause = bool(record.cause)
+        facts.fixed = record.status is KnownErrorStatus.FIXED
+    return facts
+
+
+def _opened(record: Incident | Problem | KnownError) -> datetime | None:
+    if isinstance(record, Incident) and record.opened_at:
+        return record.opened_at
+    return record.created_at
+
+
+def _folded(value: str | None) -> str | None:
+    return value.strip().casefold() or None if value else None
+
+
+def _person(record: Incident | Problem | KnownError) -> str | None:
+    reporter = record.reporter
+    if reporter is None:
+        return None
+    if reporter.person_id:
+        return reporter.person_id
+    return reporter.email.casefold() if reporter.email else None
+
+
+def _code(code: ResolutionCode | None) -> str | None:
+    return code.value if code else None
+
+
+def _mentions(record: Incident | Problem | KnownError) -> tuple[str, ...]:
+    # Notes rules wrote name the tickets they link; reading them back would loop.
+    bodies = (c.body for c in record.comments if not c.id.startswith(RULE_NOTE_PREFIX))
+    texts = [record.title, record.description, *bodies]
+    found: dict[str, None] = {}
+    for text in texts:
+        for match in MENTION.finditer(text):
+            found.setdefault(match.group(0).rstrip(".,;:"), None)
+            if len(found) >= MAX_MENTIONS:
+                return tuple(found)
+    return tuple(found)

@@ -1,0 +1,150 @@
+"""Known-error feedback: a known error's workaround reaches every matching incident, once;
+when its problem is fixed, the incidents still open are told (and, if configured, resolved).
+
+An incident matches a known error when it is already linked to its problem, or when its
+title is similar enough. Notes carry a stable id, so each is written once per incident
+whatever the number of runs, retries or tools the incident lives in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..model import LinkKind, RecordKind
+from .builtin import KnownErrorFeedbackSettings
+from .catalog import Catalog, stable_id
+from .evaluator import Evaluator, evidence_of
+from .facts import RULE_NOTE_PREFIX, TicketFacts
+from .index import SimilarityIndex
+from .proposals import AddLink, AddNote, AnyProposal, ResolveIncident
+
+_NO_BLOCK = ()
+
+
+def note_id(kind: str, problem_id: str, record_id: str) -> str:
+    return RULE_NOTE_PREFIX + stable_id(kind, problem_id, record_id).lower()
+
+
+class KnownErrorFeedbackEvaluator(Evaluator):
+    settings: KnownErrorFeedbackSettings
+
+    def __init__(self, name: str, settings: KnownErrorFeedbackSettings, catalog: Catalog) -> None:
+        super().__init__(name, settings, catalog)
+        self.index = SimilarityIndex(settings.similarity)
+        self.by_cluster: dict[int, str] = {}
+
+    def observe(self, facts: TicketFacts, now: datetime) -> list[AnyProposal]:
+        if facts.kind is not RecordKind.INCIDENT:
+            self._learn(facts)
+            return []
+        if not facts.is_open or facts.opened_at < now - self.settings.window:
+            return []
+        if not self.applies(facts, now):
+            return []
+        proposals: list[AnyProposal] = []
+        for problem_id in sorted(self.catalog.problems_of(facts.record_id)):
+            proposals += self._feedback(facts, problem_id, linked=True)
+        if not proposals:
+            matched = self._match(facts)
+            if matched is not None:
+                problem_id, similarity = matched
+                proposals += self._feedback(facts, problem_id, linked=False, score=similarity)
+        return proposals
+
+    def _learn(self, problem: TicketFacts) -> None:
+        """Index a known error with a workaround, so incidents can be matched to it."""
+        if problem.known_error and problem.workaround and not problem.fixed:
+            match = self.index.add(_NO_BLOCK, problem.tokens, problem.signature, problem.opened_at)
+            self.by_cluster.setdefault(match.cluster, problem.record_id)
+
+    def _match(self, facts: TicketFacts) -> tuple[str, float] | None:
+        found = self.index.nearest(_NO_BLOCK, facts.tokens, facts.signature)
+        if found is None:
+            return None
+        cluster, similarity = found
+        problem_id = self.by_cluster.get(cluster)
+        known = self.catalog.problems.get(problem_id) if problem_id else None
+        if known is None or not known.known_error or known.fixed or not known.workaround:
+            return None
+        return known.record_id, similarity
+
+    def _feedback(
+        self, facts: TicketFacts, problem_id: str, *, linked: bool, score: float = 1.0
+    ) -> list[AnyProposal]:
+        problem = self.catalog.problems.get(problem_id)
+        if problem is None:
+            return []
+        if problem.fixed:
+            return self._fixed(facts, problem)
+        if not (problem.known_error and problem.workaround):
+            return []
+        proposals: list[AnyProposal] = []
+        # A known error record documents a problem: incidents are linked to the problem.
+        target = (
+            problem.related_ids[0]
+            if problem.kind is RecordKind.KNOWN_ERROR and (problem.related_ids)
+            else problem_id
+        )
+        why = (
+            f"linked to known error {problem.name}"
+            if linked
+            else f"title similarity {score:.2f} ≥ {self.settings.similarity:.2f} "
+            f"with known error {problem.name}"
+        )
+        if not linked and target not in self.catalog.problems_of(facts.record_id):
+            self.catalog.link(facts.record_id, target)
+            proposals.append(
+                AddLink(
+                    rule=self.name,
+                    reason=why,
+                    record_id=facts.record_id,
+                    target_id=target,
+                    kind=LinkKind.CAUSED_BY,
+                    evidence=[evidence_of(facts, why)],
+                )
+            )
+        note = note_id("workaround", problem_id, facts.record_id)
+        if note not in facts.notes:
+            body = self.settings.note.format(
+                key=problem.name, title=problem.title, workaround=problem.workaround, url=""
+            )
+            proposals.append(
+                AddNote(
+                    rule=self.name,
+                    reason=f"workaround of {problem.name}: {why}",
+                    record_id=facts.record_id,
+                    note_id=note,
+                    body=body,
+                    evidence=[evidence_of(facts, why)],
+                )
+            )
+        return proposals
+
+    def _fixed(self, facts: TicketFacts, problem: TicketFacts) -> list[AnyProposal]:
+        why = f"its problem {problem.name} was resolved with a permanent fix"
+        proposals: list[AnyProposal] = []
+        note = note_id("fixed", problem.record_id, facts.record_id)
+        if note not in facts.notes:
+            proposals.append(
+                AddNote(
+                    rule=self.name,
+                    reason=why,
+                    record_id=facts.record_id,
+                    note_id=note,
+                    body=f"Problem {problem.name} ({problem.title}) has been fixed. "
+                    "Please check whether this incident is solved.",
+                    evidence=[evidence_of(facts, why)],
+                )
+            )
+        if self.settings.resolve_on_fix:
+            proposals.append(
+                ResolveIncident(
+                    rule=self.name,
+                    reason=why,
+                    record_id=facts.record_id,
+                    problem_id=problem.record_id,
+                    notes=f"Resolved by itsmhub: problem {problem.name} was fixed.",
+                    evidence=[evidence_of(facts, why)],
+                )
+            )
+        return proposals

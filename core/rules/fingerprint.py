@@ -1,0 +1,140 @@
+"""Fingerprints of ticket titles: what stays when the details that vary are masked.
+
+"VPN drops on lt-0423.corp.example.com since 10:42" and "vpn drops on lt-0117 since 9:05"
+are the same complaint. A fingerprint keeps the words and replaces hosts, addresses, ids,
+dates and numbers by placeholders; similarity is the Jaccard index of two fingerprints'
+token sets, estimated at scale with MinHash (``datasketch``) and found with locality
+sensitive hashing, so no rule ever compares all pairs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from datasketch import MinHash
+
+#: MinHash permutations, and the LSH bands they are cut into (BANDS × ROWS = PERMUTATIONS).
+#: 16 bands of 4 make titles with Jaccard 0.7 candidates with probability 0.99, and 0.5
+#: with 0.64; candidates are then checked exactly, so a rule's threshold decides.
+PERMUTATIONS = 64
+BANDS = 16
+ROWS = PERMUTATIONS // BANDS
+#: Fixed, so that a signature stored today matches one computed next year.
+MINHASH_SEED = 20261123
+
+# One pass, first alternative wins: so URLs and e-mail addresses go before the host names
+# inside them, and hosts before the numbers inside them. Ticket keys are upper case
+# (OPS-123), so they are told apart from host names (srv-db-17) before case is folded.
+_DETAILS = re.compile(
+    "|".join(
+        f"(?P<{name}>{pattern})"
+        for name, pattern in (
+            ("url", r"https?://\S+"),
+            ("email", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
+            ("uuid", r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b"),
+            ("ip", r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b"),
+            ("code", r"\b0[xX][0-9a-fA-F]+\b"),
+            ("ticket", r"\b(?:[A-Z][A-Z0-9]+-\d+|(?:INC|PRB|KB|CHG|RITM|TASK|REQ)\d{5,})\b|#\d+\b"),
+            (
+                "date",
+                r"\b\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2})?[Zz]?)?\b"
+                r"|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",
+            ),
+            ("time", r"\b\d{1,2}:\d{2}(?::\d{2})?\b"),
+            ("host", r"\b[\w-]+(?:\.[\w-]+){2,}\b|\b[A-Za-z]+(?:-[A-Za-z0-9]+)*-\d[\w-]*\b"),
+            ("hex", r"\b[0-9a-fA-F]{12,}\b"),
+            ("num", r"\b\w*\d\w*\b"),
+        )
+    )
+)
+_WORD = re.compile(r"[a-z_]+")
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    # Placeholders cannot collide with real words (or stopwords): "_host_", "_num_".
+    return f" _{match.lastgroup}_ "
+
+
+#: Words that say nothing about what broke.
+STOPWORDS = frozenset(
+    """a an and are as at be been but by can cannot could does for from has have i in is it
+    its me my not of on or our please since so that the their there this to too user users
+    was we were when with working works again still urgent asap help issue issues problem
+    problems reports reported reporting ticket hi hello""".split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """A title's masked tokens (in first-seen order) and their MinHash signature."""
+
+    tokens: tuple[str, ...]
+    signature: bytes
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+    @property
+    def token_set(self) -> frozenset[str]:
+        return similarity_tokens(self.tokens)
+
+
+def normalize(title: str) -> tuple[str, ...]:
+    """The title's words with variable details masked, stopwords dropped, each word once."""
+    text = _DETAILS.sub(_placeholder, title).casefold()
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(text):
+        if len(word) > 1 and word not in STOPWORDS:
+            seen.setdefault(word, None)
+    return tuple(seen)
+
+
+def fingerprint(title: str) -> Fingerprint:
+    """Masked tokens for people to read; the signature covers the words alone, since one
+    wording names a host and the next does not."""
+    tokens = normalize(title)
+    return Fingerprint(tokens, signature(similarity_tokens(tokens)))
+
+
+def similarity_tokens(tokens: tuple[str, ...]) -> frozenset[str]:
+    """The tokens two titles are compared on: the words, or the placeholders if no word."""
+    words = frozenset(token for token in tokens if not token.startswith("_"))
+    return words or frozenset(tokens)
+
+
+@lru_cache(maxsize=1)
+def _minhash() -> tuple[type[MinHash], tuple[np.ndarray, np.ndarray]]:
+    # Imported on first use: datasketch brings SciPy, half a second every CLI start pays.
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=PERMUTATIONS, seed=MINHASH_SEED).permutations
+
+
+def signature(tokens: Iterable[str]) -> bytes:
+    """The MinHash signature of a token set, as PERMUTATIONS little-endian uint32 values."""
+    cls, permutations = _minhash()
+    minhash = cls(num_perm=PERMUTATIONS, seed=MINHASH_SEED, permutations=permutations)
+    encoded = sorted(token.encode() for token in tokens)
+    if encoded:
+        minhash.update_batch(encoded)
+    return minhash.hashvalues.astype("<u4").tobytes()
+
+
+def band_keys(signature: bytes) -> list[bytes]:
+    """The LSH bucket keys of a signature: one per band, tagged with the band's index."""
+    width = ROWS * 4
+    return [bytes((band,)) + signature[band * width : (band + 1) * width] for band in range(BANDS)]
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    """The exact similarity of two token sets (1.0 for two empty ones)."""
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)

@@ -1,0 +1,83 @@
+"""End to end over three fake tools: incidents filed in two produce one problem in the
+third; once that problem is a known error, a new incident receives the workaround."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fakes.world import World
+
+from itsmhub import RecordKind
+
+pytestmark = pytest.mark.anyio
+
+RULES: dict[str, Any] = {
+    "vpn-recurs": {
+        "type": "recurrence",
+        "threshold": 3,
+        "window": "7d",
+        "fingerprint": ["title", "service"],
+        "create_in": "itsm",
+    },
+    "workarounds": {"type": "known_error_feedback", "similarity": 0.6},
+}
+
+
+async def test_two_tools_one_problem_then_the_workaround(world_factory: Callable[..., Any]) -> None:
+    world: World = await world_factory(["zendesk", "jira", "itsm"], rules=RULES)
+    zendesk, jira, itsm = (world.remotes[n] for n in ("zendesk", "jira", "itsm"))
+    for remote in world.remotes.values():
+        remote.clock.set(world.clock.now)  # the tools and the hub agree on the date
+    zendesk.add("incident", title="VPN drops every few minutes on lt-0423", service="vpn")
+    jira.add("incident", title="vpn drops every few minutes for jdoe on lt-0117", service="VPN")
+    zendesk.add("incident", title="Printer offline on floor 3", service="printing")
+    await world.settle()
+    assert not itsm.records_of(RecordKind.PROBLEM)
+
+    jira.add("incident", title="URGENT: VPN drops every few minutes 10.1.2.3", service="vpn")
+    await world.settle()
+
+    problems = itsm.records_of(RecordKind.PROBLEM)
+    assert len(problems) == 1, "one problem, in the third tool"
+    problem = problems[0]
+    assert problem.fields["title"].startswith("Recurring: ")
+    evidence = problem.fields["description"]
+    assert evidence.count("title similarity") == 3
+    assert "same service = 'vpn'" in evidence
+    assert "Printer" not in evidence
+
+    hub_problem = await world.hub.store.find_by_ref("itsm", problem.remote_id)
+    assert hub_problem is not None
+    linked = await world.hub.store.linked_to(hub_problem.id)
+    assert len(linked) == 3, "the three VPN incidents, from both tools, are linked to it"
+
+    # Settling again changes nothing: no second problem, no second link.
+    await world.settle()
+    assert len(itsm.records_of(RecordKind.PROBLEM)) == 1
+
+    # The problem becomes a known error with a workaround, in the tool it lives in.
+    itsm.edit(
+        problem.remote_id,
+        known_error=True,
+        workaround="Reconnect with the backup gateway vpn2.example.com",
+        status="root_cause_analysis",
+    )
+    await world.settle()
+    zendesk.clock.set(world.clock.now)
+    new = zendesk.add("incident", title="VPN drops every few minutes again", service="vpn")
+    await world.settle()
+    await world.settle()
+
+    notes = [c for c in zendesk.get(new.remote_id).comments if "Workaround" in c.body]
+    assert len(notes) == 1, "the workaround arrives exactly once"
+    assert "backup gateway" in notes[0].body
+    assert notes[0].visibility == "internal"
+
+    hub_incident = await world.hub.store.find_by_ref("zendesk", new.remote_id)
+    assert hub_incident is not None
+    assert hub_problem.id in {link.target_id for link in hub_incident.links}
+    await world.settle()
+    comments = zendesk.get(new.remote_id).comments
+    assert len([c for c in comments if "Workaround" in c.body]) == 1
