@@ -19,25 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-
-def serve(sock: socket.socket, incidents: int, counter: multiprocessing.Value) -> None:  # type: ignore[valid-type]
-    import uvicorn
-
-    from itsmhub_servicenow.emulator import Instance, build_app, seed_instance
-
-    instance = Instance()
-    seed_instance(instance, 42, incidents=incidents)
-    app = build_app(instance)
-
-    async def counted(scope, receive, send):  # type: ignore[no-untyped-def]
-        if scope["type"] == "http":
-            with counter.get_lock():
-                counter.value += 1
-        await app(scope, receive, send)
-
-    uvicorn.Server(uvicorn.Config(counted, log_level="critical", lifespan="off")).run(
-        sockets=[sock]
-    )
+from snow_server import config_data, serve
 
 
 def main(count: int) -> None:
@@ -58,21 +40,7 @@ def main(count: int) -> None:
     plugins = load_plugins(environ={"ITSMHUB_LOAD_PLUGINS": "servicenow"})
     try:
         with tempfile.TemporaryDirectory() as folder:
-            data = {
-                "store": {"url": f"sqlite:///{folder}/bench.db"},
-                "http": {"allow_private_networks": True, "read_timeout": 300},
-                "connectors": {
-                    "servicenow": {
-                        "type": "servicenow",
-                        "instance_url": f"http://127.0.0.1:{sock.getsockname()[1]}",
-                        "auth": {
-                            "method": "basic",
-                            "username": "admin",
-                            "password": "env:ITSMHUB_BENCH_SNOW_PASSWORD",
-                        },
-                    }
-                },
-            }
+            data = config_data(folder, sock.getsockname()[1])
             config, issues = validate_config(data, plugins, config_dir=Path(folder))
             assert config is not None, issues
 

@@ -24,6 +24,10 @@ from .connector import (
     RemoteVersion,
     VendorHosts,
     WebhookEvent,
+    Write,
+    WriteCreate,
+    WriteOutcome,
+    WriteUpdate,
 )
 from .durations import Duration
 from .errors import (
@@ -176,6 +180,10 @@ __all__ = [
     "VendorHosts",
     "Visibility",
     "WebhookEvent",
+    "Write",
+    "WriteCreate",
+    "WriteOutcome",
+    "WriteUpdate",
     "__version__",
     "build_client",
     "complete_map",

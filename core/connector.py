@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, computed_field
 
-from .errors import NotImplementedYet
+from .errors import ItsmhubError, NotImplementedYet
 from .model import AnyRecord, Comment, ExternalRef, LinkKind, RecordKind, UtcDateTime, utcnow
 from .secrets import SecretRef
 
@@ -177,6 +177,26 @@ class WebhookEvent(_Value):
     occurred_at: UtcDateTime | None = None
 
 
+class WriteCreate(_Value):
+    """One create in a :meth:`Connector.write_many` call: what :meth:`Connector.create` takes."""
+
+    record: AnyRecord
+    marker: str = Field(min_length=1)
+
+
+class WriteUpdate(_Value):
+    """One update in a :meth:`Connector.write_many` call: what :meth:`Connector.update` takes."""
+
+    ref: ExternalRef
+    changes: FieldChanges
+
+
+Write = WriteCreate | WriteUpdate
+WriteOutcome = RemoteChange | RemoteVersion | ItsmhubError
+"""Per write: what ``create`` (a RemoteChange) or ``update`` (a RemoteVersion) would have
+returned, or the error it would have raised."""
+
+
 # --- the connector -------------------------------------------------------------------
 
 
@@ -202,6 +222,7 @@ _OPTIONAL_METHODS = (
     "update_comment",
     "link",
     "verify_webhook",
+    "write_many",
 )
 
 
@@ -273,6 +294,17 @@ class Connector(ABC):
     async def link(self, ref: ExternalRef, target: ExternalRef, kind: LinkKind) -> None:
         """Record in the remote that ``ref`` relates to ``target`` (same system or not)."""
         raise self._not_yet("link records")
+
+    async def write_many(self, writes: Sequence[Write]) -> list[WriteOutcome]:
+        """Create and update several records in as few calls as the vendor allows.
+
+        Each write succeeds or fails on its own: the outcome at each position is what
+        :meth:`create` or :meth:`update` would have returned for that write, or the error
+        it would have raised (``RemoteChanged`` included). An error that hits the whole
+        call (bad credentials, a timeout before any answer) is raised instead. Optional:
+        the engine calls it only when :meth:`capabilities` lists it.
+        """
+        raise self._not_yet("write records in bulk")
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> Sequence[WebhookEvent]:
         """Verify a delivery's signature in constant time and return what it announces."""

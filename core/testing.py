@@ -55,7 +55,11 @@ from . import (
     RecordKind,
     RemoteChange,
     RemoteChanged,
+    RemoteVersion,
     Visibility,
+    Write,
+    WriteCreate,
+    WriteUpdate,
     new_id,
     utcnow,
 )
@@ -375,6 +379,70 @@ class ConnectorConformance:
                     else:
                         await self._create(t, kind, "after a 429")
                 assert info.value.retry_after == wait
+
+    @pytest.mark.anyio
+    async def test_update_comment_reads_back_edited_once(
+        self, conformance_target: ConformanceTarget
+    ) -> None:
+        """An edited comment is read back as the same comment with the new text, once,
+        even when the edit is sent twice (a retry after a lost answer)."""
+        t = conformance_target
+        if "update_comment" not in t.connector.capabilities():
+            pytest.skip(f"{t.connector.kind} does not implement update_comment")
+        kind = t.kinds[0]
+        created, _ = await self._create(t, kind, "edited comment")
+        ref = _ref(t.connector, created)
+        ours = Comment(body="first words", visibility=Visibility.PUBLIC, created_at=utcnow())
+        copy = await t.connector.add_comment(ref, ours, marker=new_id())
+        edited = ours.model_copy(update={"body": "better words", "refs": [copy]})
+        await t.connector.update_comment(ref, edited)
+        await t.connector.update_comment(ref, edited)
+        read = await t.connector.fetch(kind, created.remote_id)
+        assert read is not None and read.record is not None
+        comments = list(getattr(read.record, "comments", []))
+        assert [(c.id, c.body) for c in comments] == [(ours.id, "better words")]
+        assert [r.remote_id for r in comments[0].refs if r.system == copy.system] == [
+            copy.remote_id
+        ], "the edited comment keeps the ref of its copy"
+
+    @pytest.mark.anyio
+    async def test_write_many_settles_each_write_on_its_own(
+        self, conformance_target: ConformanceTarget
+    ) -> None:
+        """``write_many`` answers per write, in order: creates as ``create`` would, updates
+        as ``update`` would, and a stale base as ``RemoteChanged`` without writing it."""
+        t = conformance_target
+        if "write_many" not in t.connector.capabilities():
+            pytest.skip(f"{t.connector.kind} does not implement write_many")
+        kind = t.kinds[0]
+        fresh, _ = await self._create(t, kind, "bulk fresh")
+        stale, _ = await self._create(t, kind, "bulk stale")
+        await t.edit_remote(_ref(t.connector, stale), title="edited by a person")
+        marker = new_id()
+
+        def rename(created: RemoteChange, old: str) -> WriteUpdate:
+            change = FieldChange(field="title", old=old, new="renamed in bulk")
+            changes = FieldChanges(kind=kind, changes=(change,))
+            return WriteUpdate(ref=_ref(t.connector, created), changes=changes)
+
+        writes: list[Write] = [
+            WriteCreate(record=t.make_record(kind, "bulk new"), marker=marker),
+            rename(fresh, "bulk fresh"),
+            rename(stale, "bulk stale"),
+        ]
+        outcomes = await t.connector.write_many(writes)
+        assert len(outcomes) == 3
+        new, updated, refused = outcomes
+        assert isinstance(new, RemoteChange) and new.marker == marker
+        assert isinstance(updated, RemoteVersion)
+        assert isinstance(refused, RemoteChanged)
+        for remote_id, title in (
+            (new.remote_id, "bulk new"),
+            (fresh.remote_id, "renamed in bulk"),
+            (stale.remote_id, "edited by a person"),
+        ):
+            read = await t.connector.fetch(kind, remote_id)
+            assert read is not None and read.record is not None and read.record.title == title
 
 
 @contextmanager

@@ -5,17 +5,31 @@ row's completion in one transaction, so a crash anywhere re-runs the call: creat
 their correlation marker first, updates write absolute values, comments look for their
 marker. Transient failures back off (honouring ``Retry-After``) with the schedule kept
 in the row; record-level failures and exhausted retries go to the dead-letter list.
+
+A connector that implements ``write_many`` gets the claimed creates and updates in
+batches; every row is still prepared, judged and settled on its own.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import anyio
+from pydantic import JsonValue
 
-from ..connector import Connector, FieldChange, FieldChanges
+from ..connector import (
+    Connector,
+    FieldChange,
+    FieldChanges,
+    RemoteChange,
+    RemoteVersion,
+    Write,
+    WriteCreate,
+    WriteUpdate,
+)
 from ..errors import (
     ConfigError,
     FatalError,
@@ -25,7 +39,7 @@ from ..errors import (
     TransientError,
 )
 from ..model import AnyRecordType, ExternalRef, LinkKind
-from ..store import Base, DeadLetterIn, OutboxItem, OutboxOperation
+from ..store import Base, DeadLetterIn, OutboxItem, OutboxOperation, OutboxStatus
 from .apply import PageApplier
 from .fanout import queue_update, send_everything
 from .fields import changed, sync_fields
@@ -34,8 +48,12 @@ from .hub import Hub
 #: Backoff between outbox attempts when the vendor gave no Retry-After.
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
+#: How long after its target's create a waiting link is tried again.
+LINK_WAIT = timedelta(seconds=1)
 #: Rows claimed per round; rounds repeat until nothing is due.
 CLAIM_BATCH = 100
+#: Creates and updates per ``write_many`` call (the connector may split further).
+WRITE_BATCH = 50
 
 
 @dataclass
@@ -56,6 +74,18 @@ def backoff(attempts: int, retry_after: float | None, rng: random.Random) -> tim
     return timedelta(seconds=rng.uniform(0, ceiling.total_seconds()))
 
 
+_BULK_OPERATIONS = frozenset({OutboxOperation.CREATE, OutboxOperation.UPDATE})
+
+
+@dataclass
+class _Prepared:
+    """A create or update ready to send, and how to settle its row with the outcome."""
+
+    item: OutboxItem
+    write: Write
+    finish: Callable[[RemoteChange | RemoteVersion], Awaitable[None]]
+
+
 class Pusher:
     """Drains the due outbox rows of one connector."""
 
@@ -74,14 +104,24 @@ class Pusher:
         """
         limiter = anyio.CapacityLimiter(self.hub.config.sync.concurrency)
         start = self.hub.clock()
+        batching = self.bulk
         while not self.stats.paused:
             items = await self.hub.store.claim_due(self.name, start, CLAIM_BATCH)
             if not items:
                 break
+            bulk = [i for i in items if batching and i.operation in _BULK_OPERATIONS]
             async with anyio.create_task_group() as group:
                 for item in items:
-                    group.start_soon(self._guarded, item, limiter)
+                    if not (batching and item.operation in _BULK_OPERATIONS):
+                        group.start_soon(self._guarded, item, limiter)
+                if bulk:
+                    group.start_soon(self._bulk, bulk, limiter)
         return self.stats
+
+    @property
+    def bulk(self) -> bool:
+        """Whether creates and updates go through ``write_many``."""
+        return "write_many" in type(self.connector).capabilities()
 
     async def _guarded(self, item: OutboxItem, limiter: anyio.CapacityLimiter) -> None:
         async with limiter:
@@ -90,21 +130,96 @@ class Pusher:
                 return
             try:
                 await self._execute(item)
-            except RemoteChanged as exc:
-                await self._remote_changed(item, exc)
-            except TransientError as exc:
-                await self._transient(item, exc)
-            except RecordError as exc:
-                await self._dead(item, exc)
-            except (ConfigError, FatalError) as exc:
-                # The connector cannot work until an admin acts: keep the row, stop pushing.
-                self.stats.paused = True
-                self.stats.last_error = str(exc)
-                later = self.hub.clock() + self.hub.config.sync.interval
-                await self.hub.store.fail(item.id, str(exc), later)
+            except ItsmhubError as exc:
+                await self._failed(item, exc)
+
+    async def _failed(self, item: OutboxItem, exc: ItsmhubError, *, audit: bool = True) -> None:
+        """Settle a row whose write raised ``exc``, by what the error class asks for."""
+        if isinstance(exc, RemoteChanged):
+            await self._remote_changed(item, exc)
+        elif isinstance(exc, TransientError):
+            await self._transient(item, exc)
+        elif isinstance(exc, RecordError):
+            await self._dead(item, exc)
+        elif isinstance(exc, ConfigError | FatalError):
+            # The connector cannot work until an admin acts: keep the row, stop pushing.
+            self.stats.paused = True
+            self.stats.last_error = str(exc)
+            later = self.hub.clock() + self.hub.config.sync.interval
+            await self.hub.store.fail(item.id, str(exc), later)
+            if audit:
                 await self.hub.store.audit(
                     "error.connector", connector=self.name, detail={"error": str(exc)}
                 )
+        else:
+            raise exc
+
+    # --- bulk writes -------------------------------------------------------------------
+
+    async def _bulk(self, items: list[OutboxItem], limiter: anyio.CapacityLimiter) -> None:
+        """Creates and updates through ``write_many``, ``WRITE_BATCH`` rows per call.
+
+        Each row is prepared as on its own (skips, the marker lookup of a retried create,
+        the conditional values of an update), written in a batch, and settled in its own
+        transaction with its own outcome, exactly as the one-call-per-row path does.
+        """
+        prepared: list[_Prepared] = []
+
+        async def prepare(item: OutboxItem) -> None:
+            async with limiter:
+                if self.stats.paused:
+                    await self.hub.store.fail(item.id, "connector paused", self.hub.clock())
+                    return
+                try:
+                    ready = await self._prepare(item)
+                except ItsmhubError as exc:
+                    await self._failed(item, exc)
+                    return
+                if ready is not None:
+                    prepared.append(ready)
+
+        async with anyio.create_task_group() as group:
+            for item in items:
+                group.start_soon(prepare, item)
+        prepared.sort(key=lambda p: p.item.id)  # batches in outbox order, whatever finished first
+        async with anyio.create_task_group() as group:
+            for start in range(0, len(prepared), WRITE_BATCH):
+                group.start_soon(self._write_batch, prepared[start : start + WRITE_BATCH], limiter)
+
+    async def _prepare(self, item: OutboxItem) -> _Prepared | None:
+        record = await self.hub.store.get_record(item.record_id) if item.record_id else None
+        if record is None:
+            await self._skip(item, "its record no longer exists")
+            return None
+        if item.operation is OutboxOperation.CREATE:
+            return await self._prepare_create(item, record)
+        return await self._prepare_update(item, record)
+
+    async def _write_batch(self, batch: list[_Prepared], limiter: anyio.CapacityLimiter) -> None:
+        async with limiter:
+            if self.stats.paused:
+                for ready in batch:
+                    await self.hub.store.fail(ready.item.id, "connector paused", self.hub.clock())
+                return
+            try:
+                outcomes = await self.connector.write_many([ready.write for ready in batch])
+                if len(outcomes) != len(batch):
+                    raise FatalError(
+                        f"{self.name}: write_many answered {len(outcomes)} outcomes "
+                        f"for {len(batch)} writes"
+                    )
+            except ItsmhubError as exc:
+                # The whole call failed: every row takes the error (one audit if it pauses).
+                for n, ready in enumerate(batch):
+                    await self._failed(ready.item, exc, audit=n == 0)
+                return
+            for ready, outcome in zip(batch, outcomes, strict=True):
+                try:
+                    if isinstance(outcome, ItsmhubError):
+                        raise outcome
+                    await ready.finish(outcome)
+                except ItsmhubError as exc:
+                    await self._failed(ready.item, exc)
 
     async def _execute(self, item: OutboxItem) -> None:
         record = await self.hub.store.get_record(item.record_id) if item.record_id else None
@@ -120,16 +235,33 @@ class Pusher:
         await handlers[item.operation](item, record)
 
     async def _create(self, item: OutboxItem, record: AnyRecordType) -> None:
+        ready = await self._prepare_create(item, record)
+        if ready is not None:
+            assert isinstance(ready.write, WriteCreate)
+            await ready.finish(await self.connector.create(record, marker=ready.write.marker))
+
+    async def _prepare_create(self, item: OutboxItem, record: AnyRecordType) -> _Prepared | None:
+        """The create to send, or None when the row is settled already (adopted, found)."""
         if record.ref_for(self.name) is not None:
             await self._skip(item, "the copy already exists (adopted)")
-            return
+            return None
         assert item.correlation_marker is not None
-        remote = None
         if item.attempts > 1:
             # An earlier attempt may have created it before we lost the answer (G3).
-            remote = await self.connector.find_by_marker(record.kind, item.correlation_marker)
-        if remote is None:
-            remote = await self.connector.create(record, marker=item.correlation_marker)
+            found = await self.connector.find_by_marker(record.kind, item.correlation_marker)
+            if found is not None:
+                await self._created(item, record, found)
+                return None
+
+        async def finish(outcome: RemoteChange | RemoteVersion) -> None:
+            if not isinstance(outcome, RemoteChange):
+                raise FatalError(f"{self.name}: a create answered {type(outcome).__name__}")
+            await self._created(item, record, outcome)
+
+        write = WriteCreate(record=record, marker=item.correlation_marker)
+        return _Prepared(item=item, write=write, finish=finish)
+
+    async def _created(self, item: OutboxItem, record: AnyRecordType, remote: RemoteChange) -> None:
         copy = remote.record
         ref = (copy.ref_for(self.name) if copy else None) or ExternalRef(
             system=self.name, remote_id=remote.remote_id
@@ -163,19 +295,42 @@ class Pusher:
         self.stats.pushed += 1
 
     async def _update(self, item: OutboxItem, record: AnyRecordType) -> None:
+        ready = await self._prepare_update(item, record)
+        if ready is not None:
+            assert isinstance(ready.write, WriteUpdate)
+            await ready.finish(await self.connector.update(ready.write.ref, ready.write.changes))
+
+    async def _prepare_update(self, item: OutboxItem, record: AnyRecordType) -> _Prepared | None:
+        """The conditional update to send, or None when nothing differs (row settled)."""
         ref = record.ref_for(self.name)
         base = await self.hub.store.get_base(record.id, self.name)
         fields = sync_fields(record, self.hub.fields_of(self.name))
         names = changed(fields, base.fields if base else None)
         if ref is None or not names:
             await self._skip(item, "nothing differs")
-            return
+            return None
         old = base.fields if base else {}
         changes = FieldChanges(
             kind=record.kind,
             changes=tuple(FieldChange(field=n, old=old.get(n), new=fields.get(n)) for n in names),
         )
-        version = await self.connector.update(ref, changes)
+
+        async def finish(outcome: RemoteChange | RemoteVersion) -> None:
+            if not isinstance(outcome, RemoteVersion):
+                raise FatalError(f"{self.name}: an update answered {type(outcome).__name__}")
+            await self._updated(item, record, old, fields, names, outcome)
+
+        return _Prepared(item=item, write=WriteUpdate(ref=ref, changes=changes), finish=finish)
+
+    async def _updated(
+        self,
+        item: OutboxItem,
+        record: AnyRecordType,
+        old: dict[str, JsonValue],
+        fields: dict[str, JsonValue],
+        names: list[str],
+        version: RemoteVersion,
+    ) -> None:
         async with self.hub.store.transaction() as tx:
             await tx.put_base(
                 Base(
@@ -252,11 +407,32 @@ class Pusher:
         target = await self.hub.store.get_record(str(target_id)) if target_id else None
         ref = record.ref_for(self.name)
         target_ref = target.ref_for(self.name) if target else None
+        if ref is not None and target is not None and target_ref is None:
+            # The target's copy may still be on its way (a rule created it and queued its
+            # links in the same breath): wait for it rather than lose the link.
+            creates = await self.hub.store.waiting_items(
+                self.name, target.id, OutboxOperation.CREATE
+            )
+            if creates:
+                await self._wait_for_copy(item, creates)
+                return
+            # The create may have committed (ref and completion together) since we read.
+            target = await self.hub.store.get_record(target.id)
+            target_ref = target.ref_for(self.name) if target else None
         if ref is None or target_ref is None:
             await self._skip(item, "one end of the link is not in this system")
             return
         await self.connector.link(ref, target_ref, LinkKind(str(item.payload["kind"])))
         await self._settle(item, "link.copied", record.id)
+
+    async def _wait_for_copy(self, item: OutboxItem, creates: list[OutboxItem]) -> None:
+        """Reschedule a link until after its target's create: the pending create's due time
+        (or now, if it is in flight) plus ``LINK_WAIT``, so this run does not claim it again."""
+        now = self.hub.clock()
+        due = [c.next_attempt_at for c in creates if c.status is OutboxStatus.PENDING]
+        when = max([now, *due]) + LINK_WAIT
+        await self.hub.store.fail(item.id, "waiting for the link target's copy", when)
+        self.stats.retried += 1
 
     async def _settle(self, item: OutboxItem, event: str, record_id: str) -> None:
         async with self.hub.store.transaction() as tx:

@@ -266,8 +266,14 @@ class ServiceNowClient:
         )
         return _result(response, dict)
 
-    async def batch(self, requests: Sequence[BatchRequest]) -> list[BatchResponse]:
-        """Many Table API calls in one HTTP call; the instance runs them one after another."""
+    async def batch(
+        self, requests: Sequence[BatchRequest], *, idempotent: bool | None = None
+    ) -> list[BatchResponse]:
+        """Many Table API calls in one HTTP call; the instance runs them one after another.
+
+        The call is a POST, so it is not retried once sent unless ``idempotent`` vouches
+        that every item may run twice (absolute-value PATCHes, no creates, no journal).
+        """
         rest_requests = []
         for item in requests:
             entry: dict[str, Any] = {
@@ -287,6 +293,7 @@ class ServiceNowClient:
             "POST",
             BATCH_PATH,
             body={"batch_request_id": "1", "rest_requests": rest_requests},
+            idempotent=idempotent,
         )
         data = response.json()
         out = [_batch_item(item) for item in data.get("serviced_requests", [])]

@@ -1,10 +1,11 @@
-"""The ``servicenow`` connector: incidents and problems through the Table API.
+"""The ``servicenow`` connector: incidents, problems and Known Error articles through the
+Table API, bulk writes through the Batch API.
 
 Pulls read ``sys_updated_on`` keyset pages (the version is ``sys_mod_count``, which the
 engine de-duplicates on) with each page's journal entries from ``sys_journal_field``;
-writes are Table API POST/PATCH with ``correlation_id`` as the marker (G3). Known Error
-*articles* and editing journal entries are not implemented yet and refuse with
-``NotImplementedYet``.
+writes are Table API POST/PATCH with ``correlation_id`` as the marker (G3), or ``meta``
+on articles. Journal entries cannot be edited, so an edited comment is posted as a
+correction (see :meth:`ServiceNowConnector.update_comment`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+import httpx
 
 from itsmhub import (
     AnyRecord,
@@ -37,10 +41,15 @@ from itsmhub import (
     RemoteChanged,
     RemoteVersion,
     TransientError,
+    Write,
+    WriteCreate,
+    WriteOutcome,
+    WriteUpdate,
+    raise_for_status,
 )
 
 from . import mapping
-from .client import ServiceNowClient
+from .client import BatchRequest, BatchResponse, ServiceNowClient
 from .mapping import Row, Target, format_time, parse_time, text
 from .settings import ServiceNowSettings
 
@@ -50,6 +59,10 @@ JOURNAL_TABLE = "sys_journal_field"
 # 10,000-row page then costs 10 journal calls instead of one per record.
 JOURNAL_IDS_PER_QUERY = 1000
 _ORDER = "ORDERBYsys_updated_on^ORDERBYsys_id"
+# Writes per Batch API call. The instance runs the items one after another within a 30 s
+# transaction quota (vendor-apis.md §3.6); 50 ordinary writes stay far below it, and items
+# it does not reach come back unserviced (retried, never lost).
+BATCH_ITEMS = 50
 # Not synced field by field (bookkeeping, or synced through their own calls, as the
 # engine's NOT_SYNCED): never written as columns nor compared in a conditional update.
 _NOT_COMPARED = frozenset({"id", "kind", "refs", "links", "comments", "created_at", "updated_at"})
@@ -84,9 +97,10 @@ class ServiceNowConnector(Connector):
     record_kinds: ClassVar[frozenset[RecordKind]] = frozenset(
         {RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR}
     )
-    # What mapping.to_payload writes and reads back. Priority is derived by ServiceNow from
-    # impact and urgency: kept, so the derived value flows to the hub. People, services by
-    # name, tags and ServiceNow's own timestamps are not written, so not synced here.
+    # What mapping.to_payload writes and reads back (cause: Known Error articles only).
+    # Priority is derived by ServiceNow from impact and urgency: kept, so the derived value
+    # flows to the hub. People, services by name, tags and ServiceNow's own timestamps are
+    # not written, so not synced here.
     synced_fields: ClassVar[frozenset[str] | None] = frozenset(
         {
             "title",
@@ -103,6 +117,7 @@ class ServiceNowConnector(Connector):
             "workaround",
             "fix",
             "known_error",
+            "cause",
             "custom",
         }
     )
@@ -139,6 +154,8 @@ class ServiceNowConnector(Connector):
         """Read one row of each table the connector needs, and say what is missing."""
         assert isinstance(self.settings, ServiceNowSettings)
         tables = [self.settings.tables.incident, self.settings.tables.problem, JOURNAL_TABLE]
+        if self._articles():
+            tables.append(self.target.table(RecordKind.KNOWN_ERROR))
         items: list[CheckItem] = []
         for table in tables:
             try:
@@ -183,9 +200,7 @@ class ServiceNowConnector(Connector):
         moved watermark would skip rows at that second.
         """
         assert isinstance(self.settings, ServiceNowSettings)
-        if request.kind is RecordKind.KNOWN_ERROR:
-            if self.settings.use_known_error_articles:
-                raise self._not_yet("pull Known Error articles")
+        if request.kind is RecordKind.KNOWN_ERROR and not self._articles():
             return  # known errors are problems flagged known_error, pulled with problems
         kind, limit = request.kind, self.settings.page_size
         table, fields = self.target.table(kind), self.target.fields(kind)
@@ -197,7 +212,11 @@ class ServiceNowConnector(Connector):
             page = await self.client.list(table, query, fields, limit=limit)
             if not page.rows:
                 return
-            journal = await self._journal(table, [text(row, "sys_id") or "" for row in page.rows])
+            journal = (
+                {}  # knowledge articles keep no journal
+                if kind is RecordKind.KNOWN_ERROR
+                else await self._journal(table, [text(row, "sys_id") or "" for row in page.rows])
+            )
             for row in page.rows:
                 yield self._pulled(kind, row, journal)
             last = page.rows[-1]
@@ -234,7 +253,8 @@ class ServiceNowConnector(Connector):
                         comment = mapping.to_comment(self.target, row)
                     except RecordError:
                         continue  # a malformed journal row must not reject its record
-                    found.setdefault(text(row, "element_id") or "", []).append(comment)
+                    comments = found.setdefault(text(row, "element_id") or "", [])
+                    _fold(comments, comment, correction=mapping.is_correction(row))
                 if len(page.rows) < self.settings.page_size and "next" not in page.links:
                     break
                 offset += len(page.rows) or self.settings.page_size
@@ -265,7 +285,7 @@ class ServiceNowConnector(Connector):
             version=text(row, "sys_mod_count") or "0",
             changed_at=changed_at,
             record=record,
-            marker=text(row, "correlation_id"),
+            marker=text(row, self.target.marker_column(kind)),
         )
 
     async def fetch(self, kind: RecordKind, remote_id: str) -> RemoteChange | None:
@@ -273,6 +293,8 @@ class ServiceNowConnector(Connector):
         row = await self.client.get(table, remote_id, self.target.fields(kind))
         if row is None:
             return None
+        if kind is RecordKind.KNOWN_ERROR:
+            return self._change(kind, row, [])
         journal = await self._journal(table, [remote_id])
         return self._change(kind, row, journal.get(remote_id, []))
 
@@ -280,7 +302,10 @@ class ServiceNowConnector(Connector):
         if "^" in marker:  # it would end the encoded-query term
             raise FatalError(f"correlation marker {marker!r} contains '^'")
         table = self._table(kind)
-        query = f"correlation_id={marker}^ORDERBYsys_created_on"
+        column = self.target.marker_column(kind)
+        # meta holds an article's search keywords, which editors may add to.
+        term = f"{column}LIKE{marker}" if column == "meta" else f"{column}={marker}"
+        query = f"{term}^ORDERBYsys_created_on"
         page = await self.client.list(table, query, self.target.fields(kind), limit=1)
         if not page.rows:
             return None
@@ -290,29 +315,63 @@ class ServiceNowConnector(Connector):
 
     async def create(self, record: AnyRecord, *, marker: str) -> RemoteChange:
         kind = record.kind
+        table, payload = self._create_payload(record, marker)
+        row = await self.client.create(table, payload, self.target.fields(kind))
+        return self._change(kind, row, [])
+
+    def _create_payload(self, record: AnyRecord, marker: str) -> tuple[str, dict[str, str]]:
+        kind = record.kind
         table = self._table(kind)
         dumped = record.model_dump(mode="json", exclude=set(_NOT_COMPARED))
         values = {k: v for k, v in dumped.items() if v is not None}  # nothing to clear yet
         payload = mapping.to_payload(self.target, kind, values)
-        # correlation_display names the integration for people reading the form.
-        payload |= {"correlation_id": marker, "correlation_display": "itsmhub"}
-        row = await self.client.create(table, payload, self.target.fields(kind))
-        return self._change(kind, row, [])
+        if kind is RecordKind.KNOWN_ERROR:
+            payload["meta"] = marker
+            problem = self._article_problem(record)
+            if problem is not None:
+                payload["source_task"] = problem
+        else:
+            # correlation_display names the integration for people reading the form.
+            payload |= {"correlation_id": marker, "correlation_display": "itsmhub"}
+        return table, payload
+
+    def _article_problem(self, record: AnyRecord) -> str | None:
+        """The sys_id of the problem a new article documents, if its link already names a
+        problem of this instance (otherwise the engine's link call sets it later)."""
+        for link in record.links:
+            ref = link.target_ref
+            if link.kind is LinkKind.KNOWN_ERROR_OF and ref is not None and ref.system == self.name:
+                return ref.remote_id
+        return None
 
     async def update(self, ref: ExternalRef, changes: FieldChanges) -> RemoteVersion:
         """Read the row, raise RemoteChanged if a field no longer holds its ``old`` value,
         then PATCH the new values. (The Table API has no conditional write, so an edit
         landing between the read and the PATCH is not detected.)"""
+        table = self._table(changes.kind, ref)
+        row = await self.client.get(table, ref.remote_id, self.target.fields(changes.kind))
+        payload = self._update_payload(table, ref, changes, row)
+        if payload:
+            row = await self.client.patch(
+                table, ref.remote_id, payload, ["sys_mod_count", "sys_updated_on"]
+            )
+        return _version(row)
+
+    def _update_payload(
+        self, table: str, ref: ExternalRef, changes: FieldChanges, row: dict[str, Any] | None
+    ) -> dict[str, str]:
+        """The columns to PATCH, after checking ``row`` still holds each change's old value."""
         kind = changes.kind
-        table = self._table(kind, ref)
-        row = await self.client.get(table, ref.remote_id, self.target.fields(kind))
         if row is None:
             raise RecordError(f"{ref.key or ref.remote_id} no longer exists in {table}")
         held = mapping.to_record(self.target, kind, row, []).model_dump(mode="json")
         moved = [
             c.field
             for c in changes.changes
-            if c.field in held and c.field not in _NOT_COMPARED and held[c.field] != c.old
+            if c.field in held
+            and c.field not in _NOT_COMPARED
+            and held[c.field] != c.old
+            and not self._same_state(kind, c.field, held[c.field], c.old)
         ]
         if moved:
             raise RemoteChanged(
@@ -320,17 +379,22 @@ class ServiceNowConnector(Connector):
                 f"({', '.join(moved)})"
             )
         values = {c.field: c.new for c in changes.changes}
-        payload = mapping.to_payload(self.target, kind, values, current=row)
-        if payload:
-            row = await self.client.patch(
-                table, ref.remote_id, payload, ["sys_mod_count", "sys_updated_on"]
-            )
-        return _version(row)
+        return mapping.to_payload(self.target, kind, values, current=row)
+
+    def _same_state(self, kind: RecordKind, field: str, held: Any, old: Any) -> bool:
+        """Two article statuses stored as one workflow_state (fixed and retired) are equal:
+        reading cannot tell them apart, so neither is a concurrent edit."""
+        if kind is not RecordKind.KNOWN_ERROR or field != "status":
+            return False
+        states = {
+            k.value: v for k, v in self.target.settings.mapping.known_error_article_states.items()
+        }
+        return held in states and old in states and states[held] == states[old]
 
     async def add_comment(self, ref: ExternalRef, comment: Comment, *, marker: str) -> ExternalRef:
         """Append to ``comments`` (public) or ``work_notes`` (internal), then find the new
         ``sys_journal_field`` row by the comment's footer to name its copy."""
-        table = ref.remote_type or self.target.settings.tables.incident
+        table = self._journal_owner(ref)
         column = mapping.journal_column(comment)
         await self.client.patch(
             table, ref.remote_id, {column: mapping.comment_text(comment)}, ["sys_id"]
@@ -349,28 +413,183 @@ class ServiceNowConnector(Connector):
             )
         return ExternalRef(system=self.name, remote_id=sys_id, remote_type=JOURNAL_TABLE)
 
+    async def update_comment(self, ref: ExternalRef, comment: Comment) -> None:
+        """Post the edited text as a correction: ServiceNow does not edit journal entries.
+
+        The journal fields only append (vendor-apis.md §3.5) and ``sys_journal_field`` rows
+        are the record of what was said, so the earlier entry stays and a new entry in the
+        same field carries the new text, headed as a correction and footed
+        ``[itsmhub:<comment id>;edit=<digest of the text>]``. Reading folds it into the
+        comment it corrects (same id, same ref, new text), so the edit does not come back
+        as a new comment. A retry first looks for that footer and writes nothing if found.
+        The last correction wins; ServiceNow stamps whole seconds, so two corrections of
+        one comment written within the same second are ordered by sys_id only.
+        """
+        table = self._journal_owner(ref)
+        column = mapping.journal_column(comment)
+        marker = mapping.correction_marker(comment)
+        query = f"element_id={ref.remote_id}^element={column}^valueLIKE{marker}"
+        if (await self.client.list(JOURNAL_TABLE, query, ["sys_id"], limit=1)).rows:
+            return  # written by an attempt whose answer was lost
+        text_ = mapping.correction_text(comment)
+        await self.client.patch(table, ref.remote_id, {column: text_}, ["sys_id"])
+
+    def _journal_owner(self, ref: ExternalRef) -> str:
+        """The table of a record that has a journal (articles have none)."""
+        table = ref.remote_type or self.target.settings.tables.incident
+        if self._articles() and table == self.target.table(RecordKind.KNOWN_ERROR):
+            raise RecordError(
+                f"{ref.key or ref.remote_id}: Known Error articles have no journal in "
+                "ServiceNow; their comments are not copied",
+                fix="comment on the problem the article documents instead",
+            )
+        return table
+
     async def link(self, ref: ExternalRef, target: ExternalRef, kind: LinkKind) -> None:
-        """incident → problem as ``problem_id``; problem → problem as ``duplicate_of``."""
+        """incident → problem as ``problem_id``; problem → problem as ``duplicate_of``;
+        Known Error article → problem as the article's ``source_task``."""
         settings = self.target.settings
         if target.system != self.name:
             raise RecordError(f"ServiceNow can only link its own records, not {target.system}'s")
         table = ref.remote_type or settings.tables.incident
-        columns: dict[tuple[str, LinkKind], str] = {
+        columns: dict[tuple[str | None, LinkKind], str] = {
             (settings.tables.incident, LinkKind.CAUSED_BY): "problem_id",
             (settings.tables.problem, LinkKind.DUPLICATE_OF): "duplicate_of",
         }
+        if self._articles():
+            columns[(settings.tables.known_error_article, LinkKind.KNOWN_ERROR_OF)] = "source_task"
         column = columns.get((table, kind))
         if column is None:
             raise RecordError(
                 f"ServiceNow has no field for a {kind.value} link from a {table} record",
-                fix="only incident → problem (caused_by) and problem duplicates are kept",
+                fix="only incident → problem (caused_by), problem duplicates and, with "
+                "use_known_error_articles, article → problem (known_error_of) are kept",
             )
         await self.client.patch(table, ref.remote_id, {column: target.remote_id}, ["sys_id"])
 
+    # --- bulk writes ---------------------------------------------------------------------
+
+    async def write_many(self, writes: Sequence[Write]) -> list[WriteOutcome]:
+        """Creates and updates through the Batch API, ``BATCH_ITEMS`` per call.
+
+        Each item is a Table API POST or PATCH with a base64 JSON body; its own status
+        code decides its outcome (vendor-apis.md §3.6), mapped as a single call's would
+        be. Updates stay conditional: the rows are read first, one list call per table
+        (``sys_idIN…``), and an item whose field moved gets ``RemoteChanged`` without
+        being sent. Items the instance did not reach in its time quota come back as
+        ``TransientError``: they were not run, so a retry is safe.
+        """
+        outcomes: list[WriteOutcome] = []
+        for start in range(0, len(writes), BATCH_ITEMS):
+            outcomes += await self._write_batch(writes[start : start + BATCH_ITEMS])
+        return outcomes
+
+    async def _write_batch(self, writes: Sequence[Write]) -> list[WriteOutcome]:
+        outcomes: dict[int, WriteOutcome] = {}
+        rows = await self._current_rows(writes, outcomes)
+        requests: list[BatchRequest] = []
+        kinds: dict[str, RecordKind] = {}
+        for n, write in enumerate(writes):
+            if n in outcomes:
+                continue
+            try:
+                request = self._batch_request(str(n), write, rows)
+            except (RecordError, RemoteChanged) as exc:
+                outcomes[n] = exc
+                continue
+            if isinstance(request, RemoteVersion):  # nothing to write: the row agrees already
+                outcomes[n] = request
+                continue
+            requests.append(request)
+            kinds[request.id] = _kind(write)
+        if requests:
+            # Absolute-value PATCHes may run twice; a create may not (G3).
+            idempotent = all(r.method == "PATCH" for r in requests)
+            for answer in await self.client.batch(requests, idempotent=idempotent or None):
+                if answer.id in kinds:
+                    outcomes[int(answer.id)] = self._batch_outcome(
+                        answer, kinds[answer.id], requests
+                    )
+        for n in range(len(writes)):
+            if n not in outcomes:
+                outcomes[n] = TransientError("the Batch API answered nothing for this write")
+        return [outcomes[n] for n in range(len(writes))]
+
+    async def _current_rows(
+        self, writes: Sequence[Write], outcomes: dict[int, WriteOutcome]
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """The rows the updates will be checked against, one list call per table."""
+        wanted: dict[tuple[str, RecordKind], list[str]] = {}
+        for n, write in enumerate(writes):
+            if isinstance(write, WriteUpdate):
+                try:
+                    table = self._table(write.changes.kind, write.ref)
+                except RecordError as exc:
+                    outcomes[n] = exc
+                    continue
+                wanted.setdefault((table, write.changes.kind), []).append(write.ref.remote_id)
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for (table, kind), ids in wanted.items():
+            unique = sorted(set(ids))
+            page = await self.client.list(
+                table, f"sys_idIN{','.join(unique)}", self.target.fields(kind), limit=len(unique)
+            )
+            rows |= {(table, text(row, "sys_id") or ""): row for row in page.rows}
+        return rows
+
+    def _batch_request(
+        self, id_: str, write: Write, rows: dict[tuple[str, str], dict[str, Any]]
+    ) -> BatchRequest | RemoteVersion:
+        if isinstance(write, WriteCreate):
+            table, payload = self._create_payload(write.record, write.marker)
+            fields = self.target.fields(write.record.kind)
+            return BatchRequest(id_, "POST", _table_url(table, fields=fields), payload)
+        table = self._table(write.changes.kind, write.ref)
+        row = rows.get((table, write.ref.remote_id))
+        payload = self._update_payload(table, write.ref, write.changes, row)
+        if not payload:
+            assert row is not None
+            return _version(row)
+        url = _table_url(table, write.ref.remote_id, fields=["sys_mod_count", "sys_updated_on"])
+        return BatchRequest(id_, "PATCH", url, payload)
+
+    def _batch_outcome(
+        self, answer: BatchResponse, kind: RecordKind, requests: Sequence[BatchRequest]
+    ) -> WriteOutcome:
+        request = next(r for r in requests if r.id == answer.id)
+        if answer.status == 0:
+            return TransientError(
+                f"{request.method} {request.url.split('?')[0]}: the instance did not reach "
+                "this write within the batch's time quota"
+            )
+        response = httpx.Response(
+            answer.status,
+            json=answer.body,
+            request=httpx.Request(request.method, self.target.instance + request.url),
+        )
+        try:
+            raise_for_status(response)
+            result = answer.body["result"] if isinstance(answer.body, dict) else None
+            if not isinstance(result, dict):
+                raise FatalError(f"{request.method} {request.url}: the answer has no 'result'")
+            if request.method == "POST":
+                return self._change(kind, result, [])
+            return _version(result)
+        except (RecordError, TransientError, ConfigError, FatalError) as exc:
+            return exc
+
+    def _articles(self) -> bool:
+        assert isinstance(self.settings, ServiceNowSettings)
+        return self.settings.use_known_error_articles
+
     def _table(self, kind: RecordKind, ref: ExternalRef | None = None) -> str:
-        if kind is RecordKind.KNOWN_ERROR:
-            raise self._not_yet("read or write Known Error articles")
-        if kind not in (RecordKind.INCIDENT, RecordKind.PROBLEM):
+        if kind is RecordKind.KNOWN_ERROR and not self._articles():
+            raise RecordError(
+                "known errors are kept as problems flagged known_error on this instance, "
+                "not as records of their own",
+                fix="set use_known_error_articles = true to keep them as Known Error articles",
+            )
+        if kind not in (RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR):
             raise RecordError(f"ServiceNow holds no {kind.value} records")
         return (ref.remote_type if ref is not None else None) or self.target.table(kind)
 
@@ -379,3 +598,40 @@ def _version(row: dict[str, Any]) -> RemoteVersion:
     return RemoteVersion(
         version=text(row, "sys_mod_count"), updated_at=parse_time(text(row, "sys_updated_on"))
     )
+
+
+def _kind(write: Write) -> RecordKind:
+    return write.record.kind if isinstance(write, WriteCreate) else write.changes.kind
+
+
+def _table_url(table: str, sys_id: str | None = None, *, fields: Sequence[str]) -> str:
+    """A Batch API item's URL: the Table API path with the parameters a single call sends."""
+    path = f"/api/now/table/{table}" + (f"/{sys_id}" if sys_id else "")
+    params = {"sysparm_exclude_reference_link": "true", "sysparm_fields": ",".join(fields)}
+    return f"{path}?{urlencode(params)}"
+
+
+def _fold(comments: list[Comment], comment: Comment, *, correction: bool) -> None:
+    """Add a journal entry to a record's comments; a correction replaces the text of the
+    comment it corrects (which keeps its own id, ref and date) instead of adding one."""
+    if correction:
+        comment = comment.model_copy(update={"updated_at": comment.created_at})
+    # Only corrections set updated_at (a journal entry is never edited in place).
+    index = next(
+        (
+            i
+            for i, c in enumerate(comments)
+            if c.id == comment.id and (correction or c.updated_at is not None)
+        ),
+        None,
+    )
+    if index is None:
+        comments.append(comment)
+    elif correction:
+        comments[index] = comments[index].model_copy(
+            update={"body": comment.body, "updated_at": comment.updated_at}
+        )
+    else:  # the original, read after its correction (same second): keep the new text
+        comments[index] = comment.model_copy(
+            update={"body": comments[index].body, "updated_at": comments[index].updated_at}
+        )

@@ -9,6 +9,8 @@ be mapped raises :class:`~itsmhub.RecordError`, which the connector turns into a
 
 from __future__ import annotations
 
+import hashlib
+import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ from itsmhub import (
     ExternalRef,
     Incident,
     IncidentStatus,
+    KnownError,
+    KnownErrorStatus,
     Link,
     LinkKind,
     PersonRef,
@@ -56,8 +60,22 @@ _KIND_FIELDS = {
         "duplicate_of", "resolved_at", "closed_at",
     ),
 }  # fmt: skip
+# Known Error articles (kb_template_known_error_article extends kb_knowledge): the
+# template's fields, the problem in source_task, and our marker in meta (the article's
+# search keywords: kb_knowledge has no correlation_id).
+_ARTICLE_FIELDS = (
+    "sys_id", "number", "short_description", "description", "workaround", "cause",
+    "workflow_state", "source_task", "meta", "sys_created_on", "sys_updated_on",
+    "sys_mod_count",
+)  # fmt: skip
 _SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 FOOTER = re.compile(r"\n*\[itsmhub:(?P<id>[^\]\s]+)\]\s*\Z")
+# A correction's footer names the comment it corrects and a digest of its text:
+# [itsmhub:<comment id>;edit=<digest>]. The digest lets a retry find this very correction.
+EDIT_SUFFIX = re.compile(r";edit=(?P<digest>[0-9a-f]+)\Z")
+CORRECTION_HEADER = (
+    "Correction of an earlier comment (ServiceNow journal entries cannot be edited):"
+)
 AUTHOR_LINE = re.compile(r"\n*— (?P<name>.+) \(via itsmhub\)\s*\Z")
 _DEFAULT_CLOSE_NOTES = "Resolved in another system (synced by itsmhub)"
 E = TypeVar("E", bound=Enum)
@@ -76,12 +94,21 @@ class Target:
 
     def table(self, kind: RecordKind) -> str:
         tables = self.settings.tables
+        if kind is RecordKind.KNOWN_ERROR and tables.known_error_article is not None:
+            return tables.known_error_article
         return tables.incident if kind is RecordKind.INCIDENT else tables.problem
 
     def fields(self, kind: RecordKind) -> list[str]:
         """The columns ``sysparm_fields`` asks for: only what the mapping reads."""
+        if kind is RecordKind.KNOWN_ERROR:
+            return list(_ARTICLE_FIELDS)
         custom = self.settings.mapping.custom_fields.values()
         return list(dict.fromkeys([*_COMMON, *_KIND_FIELDS[kind], *custom]))
+
+    @staticmethod
+    def marker_column(kind: RecordKind) -> str:
+        """Where our correlation marker lives: task rows have correlation_id, articles not."""
+        return "meta" if kind is RecordKind.KNOWN_ERROR else "correlation_id"
 
     def ref(self, kind: RecordKind, row: Row) -> ExternalRef:
         sys_id, table = text(row, "sys_id"), self.table(kind)
@@ -160,9 +187,12 @@ def _link(target: Target, kind: LinkKind, sys_id: str | None) -> list[Link]:
 
 
 def to_record(target: Target, kind: RecordKind, row: Row, comments: list[Comment]) -> AnyTicket:
-    """Map one incident or problem row (and its journal) to the neutral record."""
+    """Map one incident, problem or Known Error article row (and its journal) to the
+    neutral record."""
     mapping = target.settings.mapping
     ref = target.ref(kind, row)
+    if kind is RecordKind.KNOWN_ERROR:
+        return _known_error(target, row, ref)
     priority = text(row, "priority")
     common: dict[str, Any] = {
         "id": f"{target.system}:{ref.remote_id}",
@@ -249,6 +279,58 @@ def _problem(target: Target, row: Row, common: dict[str, Any]) -> Problem:
     )
 
 
+def _known_error(target: Target, row: Row, ref: ExternalRef) -> KnownError:
+    """A Known Error article: its template fields, its workflow state, and its problem
+    (``source_task``) as the ``known_error_of`` link."""
+    states = target.settings.mapping.known_error_article_states
+    state = text(row, "workflow_state")
+    # Fixed and retired are both written as "retired": it reads back as retired, what it says.
+    named = {s.value: s for s in states if states[s] == state}
+    states = {named[state]: states[named[state]]} if state in named else states
+    try:
+        status = _reverse(states, state, "workflow_state", "known_error_article_states")
+    except RecordError:
+        # review, pending_retirement, outdated…: nearest neutral state, never a rejection.
+        status = _ARTICLE_STATE_FALLBACK.get(state or "")
+        if status is None:
+            raise
+    problem = text(row, "source_task")
+    links = []
+    if problem is not None:
+        problem_ref = ExternalRef(
+            system=target.system, remote_id=problem, remote_type=target.settings.tables.problem
+        )
+        links.append(
+            Link(kind=LinkKind.KNOWN_ERROR_OF, target_ref=problem_ref, origin=target.system)
+        )
+    try:
+        return KnownError.model_validate(
+            {
+                "id": f"{target.system}:{ref.remote_id}",
+                "refs": [ref],
+                "links": links,
+                "title": text(row, "short_description") or ref.key or ref.remote_id,
+                "description": text(row, "description") or "",
+                "workaround": text(row, "workaround"),
+                "cause": text(row, "cause"),
+                "status": status or KnownErrorStatus.DRAFT,
+                "created_at": parse_time(text(row, "sys_created_on")),
+                "updated_at": parse_time(text(row, "sys_updated_on")),
+            }
+        )
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in error["loc"]) or "article"
+        raise RecordError(f"{ref.key or ref.remote_id}: {where}: {error['msg']}") from None
+
+
+_ARTICLE_STATE_FALLBACK = {
+    "review": KnownErrorStatus.DRAFT,
+    "pending_retirement": KnownErrorStatus.PUBLISHED,
+    "outdated": KnownErrorStatus.RETIRED,
+}
+
+
 def to_comment(target: Target, row: Row) -> Comment:
     """Map one ``sys_journal_field`` row; our own copies give back the hub's id and author."""
     sys_id = text(row, "sys_id")
@@ -260,6 +342,9 @@ def to_comment(target: Target, row: Row) -> Comment:
     author = text(row, "sys_created_by")
     if footer := FOOTER.search(body):
         hub_id, body = footer["id"], body[: footer.start()]
+        if edit := EDIT_SUFFIX.search(hub_id):
+            hub_id = hub_id[: edit.start()]
+            body = body.removeprefix(CORRECTION_HEADER).lstrip("\n")
         if line := AUTHOR_LINE.search(body):
             author, body = line["name"], body[: line.start()]
     return Comment(
@@ -277,9 +362,30 @@ def to_comment(target: Target, row: Row) -> Comment:
 
 def comment_text(comment: Comment) -> str:
     """The journal text we write: the body, the original author, then the marker footer."""
+    return f"{_signed(comment)}\n\n[itsmhub:{comment.id}]"
+
+
+def _signed(comment: Comment) -> str:
     author = (comment.author.display_name or comment.author.email) if comment.author else None
-    signed = f"{comment.body}\n\n— {author} (via itsmhub)" if author else comment.body
-    return f"{signed}\n\n[itsmhub:{comment.id}]"
+    return f"{comment.body}\n\n— {author} (via itsmhub)" if author else comment.body
+
+
+def correction_marker(comment: Comment) -> str:
+    """The footer of the correction carrying ``comment``'s current text (same text, same
+    marker: a retry finds the correction it already wrote)."""
+    digest = hashlib.sha256(_signed(comment).encode()).hexdigest()[:16]
+    return f"[itsmhub:{comment.id};edit={digest}]"
+
+
+def correction_text(comment: Comment) -> str:
+    """A journal entry that supersedes an earlier copy of ``comment`` with its new text."""
+    return f"{CORRECTION_HEADER}\n\n{_signed(comment)}\n\n{correction_marker(comment)}"
+
+
+def is_correction(row: Row) -> bool:
+    """Whether a journal row is one of our corrections (see :func:`correction_text`)."""
+    footer = FOOTER.search(str(row.get("value") or ""))
+    return footer is not None and EDIT_SUFFIX.search(footer["id"]) is not None
 
 
 def journal_column(comment: Comment) -> str:
@@ -317,6 +423,8 @@ def to_payload(
     Priority is never written (ServiceNow derives it). A status that resolves or closes
     brings the close fields a data policy requires, unless the row already holds them.
     """
+    if kind is RecordKind.KNOWN_ERROR:
+        return _article_payload(target, values, current or {})
     mapping, incident = target.settings.mapping, kind is RecordKind.INCIDENT
     out: dict[str, str] = {}
 
@@ -379,3 +487,36 @@ def _close_fields(
         out["resolution_code"] = codes.get(ResolutionCode.CANCELED, "canceled")
     elif not out.get("resolution_code") and text(row, "resolution_code") is None:
         out["resolution_code"] = codes.get(ResolutionCode.FIXED, "fix_applied")
+
+
+_ARTICLE_COLUMNS = {
+    "title": "short_description",
+    "description": "description",
+    "workaround": "workaround",
+    "cause": "cause",
+}
+
+
+def _article_payload(target: Target, values: Mapping[str, JsonValue], row: Row) -> dict[str, str]:
+    """Columns of a Known Error article; ``text`` (the body readers see) is rebuilt from
+    the template fields whenever one of them is written."""
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        if name in _ARTICLE_COLUMNS:
+            out[_ARTICLE_COLUMNS[name]] = "" if value is None else str(value)
+        elif name == "status" and value is not None:
+            states = target.settings.mapping.known_error_article_states
+            out["workflow_state"] = states[KnownErrorStatus(str(value))]
+    if {"description", "workaround", "cause"} & out.keys():
+        merged = {c: out.get(c, text(row, c) or "") for c in ("description", "workaround", "cause")}
+        out["text"] = article_text(merged["description"], merged["workaround"], merged["cause"])
+    return out
+
+
+def article_text(description: str, workaround: str, cause: str) -> str:
+    """The article body, as the Known Error template lays it out (HTML sections)."""
+    parts = [f"<p>{html.escape(description)}</p>"] if description else []
+    for title, body in (("Workaround", workaround), ("Cause", cause)):
+        if body:
+            parts.append(f"<h3>{title}</h3><p>{html.escape(body)}</p>")
+    return "".join(parts)

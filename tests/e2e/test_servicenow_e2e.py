@@ -4,8 +4,10 @@ through the CLI, and a second (fake) system on the other side."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -92,3 +94,92 @@ def test_incidents_flow_to_the_other_system_and_changes_come_back(hub_config) ->
     assert instance.tables["incident"][sys_id]["state"] == "3"  # On Hold, written by the hub
     again = json.loads(run(config, "sync", "--once", "--json").output)
     assert again["connectors"]["servicenow"]["push"]["pushed"] == 0  # settled: no echo
+
+
+class CountingApp:
+    """ASGI middleware counting requests by method and path, around the emulator."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.calls: Counter[str] = Counter()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.calls[f"{scope['method']} {scope['path']}"] += 1
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture
+def bulk_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, Instance, CountingApp, FakeRemote]]:
+    """An empty instance (Known Error articles on) fed by a fake system, both ways."""
+    instance = Instance()
+    app = CountingApp(build_app(instance))
+    plugins = load_plugins(
+        environ={"ITSMHUB_LOAD_PLUGINS": "servicenow", "ITSMHUB_PLUGIN_MODULES": "fakes.plugin"}
+    )
+    monkeypatch.setattr(plugin_module, "_cached", plugins)
+    monkeypatch.setenv("ITSMHUB_TEST_SNOW_PASSWORD", "admin")
+    jira = REMOTES[f"{tmp_path}-jira"] = FakeRemote()
+    with serve(app) as url:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f"""
+[store]
+url = "sqlite:///{tmp_path / "itsmhub.db"}"
+[http]
+allow_private_networks = true
+[connectors.servicenow]
+type = "servicenow"
+instance_url = "{url}"
+auth = {{ method = "basic", username = "admin", password = "env:ITSMHUB_TEST_SNOW_PASSWORD" }}
+use_known_error_articles = true
+[connectors.jira]
+type = "fake"
+remote = "{tmp_path}-jira"
+[rules.engineering-to-operations]
+type = "routing"
+from = "jira"
+to = ["servicenow"]
+kinds = ["incident", "problem", "known_error"]
+"""
+        )
+        yield config, instance, app, jira
+    REMOTES.pop(f"{tmp_path}-jira", None)
+
+
+def test_creates_and_updates_reach_servicenow_through_the_batch_api(bulk_config) -> None:
+    config, instance, app, jira = bulk_config
+    tickets = [jira.add("incident", title=f"Outage {n}", status="new") for n in range(30)]
+    first = run(config, "sync", "--once", "--json")
+    assert first.exit_code == 0, first.output
+    assert len(instance.rows("incident")) == 30
+    assert app.calls["POST /api/now/v1/batch"] == 1  # 30 creates, one call
+    assert app.calls["POST /api/now/table/incident"] == 0
+    for ticket in tickets:
+        jira.edit(ticket.remote_id, status="in_progress")
+    app.calls.clear()
+    second = run(config, "sync", "--once", "--json")
+    assert second.exit_code == 0, second.output
+    assert {row["state"] for row in instance.rows("incident")} == {"2"}
+    assert app.calls["POST /api/now/v1/batch"] == 1
+    assert app.calls["GET /api/now/table/incident"] <= 3  # the pull, and one read for the batch
+    assert not any(call.startswith("PATCH") for call in app.calls)
+
+
+def test_a_known_error_becomes_an_article_of_its_problem(bulk_config) -> None:
+    config, instance, _, jira = bulk_config
+    problem = jira.add("problem", title="Relay queue overflow", status="new")
+    known = jira.add(
+        "known_error", title="Mail relay drops", status="published", workaround="Resend later"
+    )
+    jira.link(known.remote_id, "known_error_of", problem.remote_id)
+    for _ in range(3):  # the article link is written by the run after both copies exist
+        result = run(config, "sync", "--once", "--json")
+        assert result.exit_code == 0, result.output
+    [article] = instance.rows("kb_template_known_error_article")
+    [copy] = instance.rows("problem")
+    assert article["number"] == "KB0010001" and article["workflow_state"] == "published"
+    assert (article["workaround"], article["source_task"]) == ("Resend later", copy["sys_id"])
+    assert article["meta"].startswith("itsmhub-")

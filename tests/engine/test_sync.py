@@ -282,3 +282,70 @@ async def test_a_field_a_system_cannot_hold_is_neither_sent_nor_reverted(world_f
     record = zendesk.record(ticket.remote_id)
     assert record.fields["status"] == "in_progress"
     assert (record.fields["service"], record.fields["tags"]) == ("access", ["hw"])
+
+
+async def test_a_link_to_a_record_whose_copy_is_still_queued_waits_for_it(world) -> None:
+    """A rule creates a problem in jira and links jira's incident to it: the LINK row may
+    run before the problem's CREATE row, and must wait for it instead of being dropped."""
+    from itsmhub.engine import Pusher
+    from itsmhub.engine.fanout import enqueue_link
+    from itsmhub.model import Link, LinkKind, Problem
+    from itsmhub.store import OutboxItemIn, OutboxOperation
+
+    jira, store = world.remotes["jira"], world.hub.store
+    ticket = jira.add("incident", title="VPN drops", status="new")
+    await world.settle()
+    incident = await world.hub.store.find_by_ref("jira", ticket.remote_id)
+    problem = Problem(title="VPN concentrator leaks sessions")
+    link = Link(kind=LinkKind.CAUSED_BY, target_id=problem.id, origin="rule")
+    incident.links = [*incident.links, link]
+    async with store.transaction() as tx:
+        await tx.put_record(problem)
+        await tx.put_record(incident)
+        # The create is not due yet (say it is backing off): the link comes first.
+        await tx.enqueue(
+            OutboxItemIn(
+                connector="jira",
+                record_id=problem.id,
+                operation=OutboxOperation.CREATE,
+                correlation_marker="itsmhub-test-problem",
+                next_attempt_at=world.clock() + timedelta(minutes=10),
+            )
+        )
+        await enqueue_link(tx, "jira", incident.id, link)
+
+    first = await Pusher(world.hub, "jira").run()
+    assert (first.pushed, first.skipped, first.retried) == (0, 0, 1)
+    [waiting] = await store.waiting_items("jira", incident.id, OutboxOperation.LINK)
+    assert waiting.next_attempt_at > world.clock() + timedelta(minutes=10)
+
+    for _ in range(4):
+        world.clock.advance(timedelta(minutes=15))
+        await Pusher(world.hub, "jira").run()
+        if not await store.outbox_depth("jira"):
+            break
+    [copy] = jira.records_of("problem")
+    assert jira.record(ticket.remote_id).links == [("caused_by", copy.remote_id)]
+
+
+async def test_a_link_whose_target_will_never_be_copied_is_skipped(world) -> None:
+    from itsmhub.engine import Pusher
+    from itsmhub.engine.fanout import enqueue_link
+    from itsmhub.model import Link, LinkKind, Problem
+
+    jira = world.remotes["jira"]
+    ticket = jira.add("incident", title="Printer offline", status="new")
+    await world.settle()
+    incident = await world.hub.store.find_by_ref("jira", ticket.remote_id)
+    problem = Problem(title="Print server patch level")  # lives nowhere, no create queued
+    link = Link(kind=LinkKind.CAUSED_BY, target_id=problem.id, origin="rule")
+    incident.links = [*incident.links, link]
+    async with world.hub.store.transaction() as tx:
+        await tx.put_record(problem)
+        await tx.put_record(incident)
+        await enqueue_link(tx, "jira", incident.id, link)
+
+    stats = await Pusher(world.hub, "jira").run()
+    assert (stats.skipped, stats.retried) == (1, 0)
+    assert jira.record(ticket.remote_id).links == []
+    assert await world.hub.store.outbox_depth("jira") == 0

@@ -250,7 +250,9 @@ def test_the_connector_declares_itself() -> None:
         "create",
         "update",
         "add_comment",
+        "update_comment",
         "link",
+        "write_many",
     ]
 
 
@@ -258,8 +260,8 @@ def test_the_connector_declares_itself() -> None:
 async def test_the_connector_refuses_what_it_does_not_implement_yet(validate, context) -> None:
     settings = validate(ServiceNowSettings, MINIMAL)
     async with ServiceNowConnector("snow", settings, context) as connector:
-        with pytest.raises(NotImplementedYet, match="cannot edit comments yet"):
-            await connector.update_comment(None, None)  # type: ignore[arg-type]
+        with pytest.raises(NotImplementedYet, match="cannot receive webhooks yet"):
+            connector.verify_webhook({}, b"")
 
 
 def test_the_plugin_registers_through_its_entry_point() -> None:

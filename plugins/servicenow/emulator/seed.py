@@ -30,6 +30,12 @@ TOPICS = (
 )
 INCIDENT_STATES = ("1", "1", "2", "2", "2", "3", "6", "7")
 PROBLEM_STATES = ("101", "102", "103", "104", "106", "107")
+ARTICLE_TABLE = "kb_template_known_error_article"
+WORKAROUNDS = (
+    "Restart the client and sign in again.",
+    "Use the web version until the fix is deployed.",
+    "Route the job through the secondary node.",
+)
 NOTES = (
     "Asked the user to restart and retry.",
     "Checked the logs, nothing obvious yet.",
@@ -59,7 +65,8 @@ def _system(rng: random.Random, created: datetime, updated: datetime, by: str) -
 
 
 def seed_instance(instance: Instance, seed: int, *, incidents: int = 50) -> None:
-    """Fill ``instance`` with users, groups, problems, incidents and their journals."""
+    """Fill ``instance`` with users, groups, problems, incidents, their journals, and a
+    Known Error article for each problem flagged known_error."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     users = [
         {
@@ -110,6 +117,35 @@ def seed_instance(instance: Instance, seed: int, *, incidents: int = 50) -> None
                 }
             )
     instance.load("sys_journal_field", journal)
+    # Last, so the random draws above (and the data they make) are those of older seeds.
+    instance.load(ARTICLE_TABLE, _articles(instance, rng, problems))
+
+
+def _articles(instance: Instance, rng: random.Random, problems: list[Row]) -> list[Row]:
+    """A Known Error article for each problem flagged known_error, pointing back at it."""
+    rows = []
+    for problem in problems:
+        if problem["known_error"] != "true":
+            continue
+        prefix, _ = NUMBERS[ARTICLE_TABLE]
+        created = datetime.strptime(problem["sys_updated_on"], TIME_FORMAT)
+        workaround = rng.choice(WORKAROUNDS)
+        row: Row = dict.fromkeys(COLUMNS[ARTICLE_TABLE], "")
+        row.update(_system(rng, created, created, problem["sys_updated_by"]))
+        row.update(
+            number=f"{prefix}{instance.counters[ARTICLE_TABLE]:07d}",
+            short_description=problem["short_description"],
+            description=problem["description"],
+            workaround=workaround,
+            cause="Under investigation by the problem manager.",
+            text=f"<p>{problem['description']}</p><h3>Workaround</h3><p>{workaround}</p>",
+            workflow_state="published",
+            published=created.strftime("%Y-%m-%d"),
+            source_task=problem["sys_id"],
+        )
+        instance.counters[ARTICLE_TABLE] += 1
+        rows.append(row)
+    return rows
 
 
 def _ticket(

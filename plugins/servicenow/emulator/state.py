@@ -86,6 +86,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "kb_knowledge_base",
         "workflow_state",
         "source_task",
+        "meta",
+        "published",
     ),
     "sys_journal_field": (
         *SYSTEM_FIELDS,

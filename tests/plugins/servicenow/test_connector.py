@@ -22,10 +22,11 @@ from itsmhub import (
     FieldChanges,
     HttpSettings,
     Incident,
+    KnownError,
     LinkKind,
-    NotImplementedYet,
     PersonRef,
     PullRequest,
+    RecordError,
     RecordKind,
     RejectedRecord,
     RemoteChange,
@@ -358,14 +359,13 @@ async def test_against_the_emulator_writes_read_back() -> None:
 
 
 @pytest.mark.anyio
-async def test_known_errors_are_problems_until_articles_are_implemented() -> None:
+async def test_without_articles_known_errors_are_flagged_problems() -> None:
     snow = connector()
     request = PullRequest(kind=RecordKind.KNOWN_ERROR)
     assert [i async for i in snow.pull(request)] == []  # they come with the problems
-    assert isinstance(snow.settings, ServiceNowSettings)
-    snow.settings.use_known_error_articles = True
-    with pytest.raises(NotImplementedYet, match="Known Error articles"):
-        [i async for i in snow.pull(request)]
+    with pytest.raises(RecordError, match="flagged known_error") as info:
+        await snow.create(KnownError(title="VPN drops"), marker="m-1")
+    assert info.value.fix is not None and "use_known_error_articles" in info.value.fix
 
 
 @pytest.mark.anyio
