@@ -6,14 +6,37 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import Field, JsonValue, field_validator, model_validator
+from pydantic import AfterValidator, Field, JsonValue, field_validator, model_validator
 
 from ..durations import Duration
 from ..model import LinkKind, RecordKind
 from .base import RuleSettings, RuleType
 from .conditions import Conditions, FieldPath
+from .facts import FACT_FIELDS
+
+_FACT_HINT = ", ".join(sorted(FACT_FIELDS))
+
+
+def _fact_path(path: str) -> str:
+    if path not in FACT_FIELDS:
+        raise ValueError(
+            f"rules of this type cannot test {path!r} (they read ticket facts, not whole "
+            f"records); use one of: {_FACT_HINT}"
+        )
+    return path
+
+
+def _fact_conditions(conditions: Conditions) -> Conditions:
+    for path in conditions.root:
+        _fact_path(path)
+    return conditions
+
+
+#: A field rules other than routing can read (they work on ticket facts).
+FactPath = Annotated[FieldPath, AfterValidator(_fact_path)]
+FactConditions = Annotated[Conditions, AfterValidator(_fact_conditions)]
 
 
 class RoutingSettings(RuleSettings):
@@ -55,13 +78,13 @@ class LinkingSettings(RuleSettings):
     method: LinkMethod
     kinds: list[RecordKind] = Field(default_factory=lambda: [RecordKind.INCIDENT])
     link_kind: LinkKind = LinkKind.RELATED
-    fields: list[FieldPath] = Field(default_factory=list, description="for same_field")
+    fields: list[FactPath] = Field(default_factory=list, description="for same_field")
     window: Duration = timedelta(days=1)
     threshold: float = Field(0.8, gt=0, le=1, description="similarity needed, 0–1")
     across_systems: bool = Field(
         True, description="only link tickets first filed in different tools"
     )
-    when: Conditions = Field(default_factory=Conditions)
+    when: FactConditions = Field(default_factory=Conditions)
 
     @model_validator(mode="after")
     def _fields_for_same_field(self) -> Self:
@@ -73,8 +96,8 @@ class LinkingSettings(RuleSettings):
 class RecurrenceSettings(RuleSettings):
     """N matching incidents within a window and no open problem → open a problem."""
 
-    when: Conditions = Field(default_factory=Conditions)
-    fingerprint: list[FieldPath] = Field(
+    when: FactConditions = Field(default_factory=Conditions)
+    fingerprint: list[FactPath] = Field(
         default_factory=lambda: ["title", "service"],
         description="fields whose normalised values group incidents",
     )
@@ -99,7 +122,7 @@ class FollowUpSettings(RuleSettings):
 
     trigger: FollowUpTrigger
     tag: str | None = Field(None, description="for trigger 'tagged', e.g. 'dig-later'")
-    when: Conditions = Field(default_factory=Conditions)
+    when: FactConditions = Field(default_factory=Conditions)
     create_in: str
     target: dict[str, JsonValue] = Field(default_factory=dict)
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from ..model import RecordKind
 from .facts import TicketFacts
 
+_NONE: frozenset[str] = frozenset()
+
 
 def stable_id(*parts: str) -> str:
     """A hub id derived from ``parts``: replays and retries name the same thing the same."""
@@ -47,8 +49,8 @@ class Catalog:
     def link(self, record_id: str, problem_id: str) -> None:
         self._links.setdefault(record_id, set()).add(problem_id)
 
-    def problems_of(self, record_id: str) -> set[str]:
-        return self._links.get(record_id, set())
+    def problems_of(self, record_id: str) -> set[str] | frozenset[str]:
+        return self._links.get(record_id, _NONE)
 
     def is_open(self, problem_id: str) -> bool:
         """Open, or about to be opened by a proposal of this run."""

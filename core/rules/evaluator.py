@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..model import RecordKind
 from .base import RuleSettings
 from .catalog import Catalog
 from .facts import TicketFacts
-from .matcher import matches
+from .matcher import explain, matches
 from .proposals import AnyProposal, Evidence
 
 
@@ -21,14 +22,26 @@ class Evaluator:
         self.name = name
         self.settings = settings
         self.catalog = catalog
+        when = getattr(settings, "when", None)
+        self._when = when if when is not None and when.root else None
 
     def applies(self, facts: TicketFacts, now: datetime) -> bool:
         """Whether the rule's ``when`` filter lets the ticket through."""
-        when = getattr(self.settings, "when", None)
-        return when is None or matches(when, facts, now)
+        return self._when is None or matches(self._when, facts, now)
 
     def observe(self, facts: TicketFacts, now: datetime) -> list[AnyProposal]:
         raise NotImplementedError
+
+    def explain(self, facts: TicketFacts, now: datetime) -> list[tuple[str, bool]]:
+        """The rule's tests on one ticket, in words, each with whether it held."""
+        checks = [(f"kind is one of {self.kinds()}", facts.kind.value in self.kinds())]
+        if self._when is not None:
+            checks += explain(self._when, facts, now)
+        return checks
+
+    def kinds(self) -> list[str]:
+        """The ticket kinds the rule looks at."""
+        return [RecordKind.INCIDENT.value]
 
 
 def evidence_of(facts: TicketFacts, why: str) -> Evidence:

@@ -90,6 +90,8 @@ class TicketFacts:
     workaround: str | None = None
     root_cause: bool = False
     fixed: bool = False
+    #: ``tokens`` joined by spaces: the exact-fingerprint key indexes look up first.
+    text: str = ""
 
     @property
     def name(self) -> str:
@@ -146,6 +148,7 @@ def facts_of(record: AnyRecordType, *, now: datetime) -> TicketFacts | None:
         tags=tuple(record.tags),
         tokens=fp.tokens,
         signature=fp.signature,
+        text=fp.text,
         problem_ids=tuple(
             link.target_id for link in links if link.kind is LinkKind.CAUSED_BY and link.target_id
         ),

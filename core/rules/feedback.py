@@ -33,6 +33,21 @@ class KnownErrorFeedbackEvaluator(Evaluator):
         self.index = SimilarityIndex(settings.similarity)
         self.by_cluster: dict[int, str] = {}
 
+    def explain(self, facts: TicketFacts, now: datetime) -> list[tuple[str, bool]]:
+        horizon = now - self.settings.window
+        matched = self._match(facts)
+        known = (
+            f"similar to known error {self.catalog.problems[matched[0]].name} ({matched[1]:.2f})"
+            if matched
+            else "similar to a known error with a workaround"
+        )
+        return [
+            *super().explain(facts, now),
+            ("the incident is open", facts.is_open),
+            (f"opened within {self.settings.window.days} days", facts.opened_at >= horizon),
+            (known, matched is not None or bool(self.catalog.problems_of(facts.record_id))),
+        ]
+
     def observe(self, facts: TicketFacts, now: datetime) -> list[AnyProposal]:
         if facts.kind is not RecordKind.INCIDENT:
             self._learn(facts)
@@ -54,11 +69,11 @@ class KnownErrorFeedbackEvaluator(Evaluator):
     def _learn(self, problem: TicketFacts) -> None:
         """Index a known error with a workaround, so incidents can be matched to it."""
         if problem.known_error and problem.workaround and not problem.fixed:
-            match = self.index.add(_NO_BLOCK, problem.tokens, problem.signature, problem.opened_at)
+            match = self.index.add(_NO_BLOCK, problem.text, problem.signature, problem.opened_at)
             self.by_cluster.setdefault(match.cluster, problem.record_id)
 
     def _match(self, facts: TicketFacts) -> tuple[str, float] | None:
-        found = self.index.nearest(_NO_BLOCK, facts.tokens, facts.signature)
+        found = self.index.nearest(_NO_BLOCK, facts.text, facts.signature, facts.opened_at)
         if found is None:
             return None
         cluster, similarity = found
@@ -99,6 +114,7 @@ class KnownErrorFeedbackEvaluator(Evaluator):
                     reason=why,
                     record_id=facts.record_id,
                     target_id=target,
+                    target_name=problem.name,
                     kind=LinkKind.CAUSED_BY,
                     evidence=[evidence_of(facts, why)],
                 )

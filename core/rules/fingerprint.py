@@ -63,8 +63,8 @@ def _placeholder(match: re.Match[str]) -> str:
 
 #: Words that say nothing about what broke.
 STOPWORDS = frozenset(
-    """a an and are as at be been but by can cannot could does for from has have i in is it
-    its me my not of on or our please since so that the their there this to too user users
+    """a an and are as at be been but by can could does for from has have i in is it
+    its me my of on or our please since so that the their there this to too user users
     was we were when with working works again still urgent asap help issue issues problem
     problems reports reported reporting ticket hi hello""".split()  # noqa: SIM905
 )
@@ -125,12 +125,6 @@ def signature(tokens: Iterable[str]) -> bytes:
     if encoded:
         minhash.update_batch(encoded)
     return minhash.hashvalues.astype("<u4").tobytes()
-
-
-def band_keys(signature: bytes) -> list[bytes]:
-    """The LSH bucket keys of a signature: one per band, tagged with the band's index."""
-    width = ROWS * 4
-    return [bytes((band,)) + signature[band * width : (band + 1) * width] for band in range(BANDS)]
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -39,6 +39,16 @@ class FollowUpEvaluator(Evaluator):
             return f"a responder tagged it {self.settings.tag!r} for later analysis"
         return None
 
+    def explain(self, facts: TicketFacts, now: datetime) -> list[tuple[str, bool]]:
+        why = self.triggered(facts)
+        trigger = f"trigger {self.settings.trigger.value}" + (f": {why}" if why else "")
+        linked = bool(self.catalog.problems_of(facts.record_id))
+        return [
+            *super().explain(facts, now),
+            (trigger, why is not None),
+            ("no problem linked yet", not linked),
+        ]
+
     def observe(self, facts: TicketFacts, now: datetime) -> list[AnyProposal]:
         if facts.kind is not RecordKind.INCIDENT or self.catalog.problems_of(facts.record_id):
             return []

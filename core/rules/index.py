@@ -4,18 +4,26 @@ Titles are grouped into clusters as they arrive (leader clustering: a title join
 cluster of its most similar predecessor at or above the threshold, else starts one), so a
 cluster's id never changes. Candidates come from MinHash LSH buckets, keyed by the rule's
 blocking key as well, and are checked with the exact Jaccard index: the work per ticket is
-bounded by how many similar tickets exist, never by how many tickets exist. Entries older
-than the window are evicted, so memory follows the window, not the history.
+bounded by how many similar tickets exist, never by how many tickets exist.
+
+Memory follows the window, not the history: entries live in two generations, each one
+window long; when a third would start, the oldest is dropped whole (no per-entry
+eviction work), and entries older than the window are ignored until then. Entries a
+caller *pins* (the titles under an open problem, say) stay past the window.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .fingerprint import band_keys, jaccard, similarity_tokens
+from .fingerprint import BANDS, ROWS, jaccard, similarity_tokens
+
+# buckets_of reads a band as two 64-bit words: four 32-bit MinHash rows.
+assert ROWS == 4
+
+Key = tuple[Hashable, str]
 
 
 @dataclass(slots=True)
@@ -24,6 +32,7 @@ class _Entry:
     buckets: list[int]
     cluster: int
     last_seen: datetime
+    pinned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,94 +44,155 @@ class Match:
     new: bool
 
 
-@dataclass
-class SimilarityIndex:
-    """Titles seen within ``window``, clustered at ``threshold`` Jaccard similarity."""
+@dataclass(slots=True)
+class _Generation:
+    started: datetime | None = None
+    entries: dict[Key, _Entry] = field(default_factory=dict)
+    buckets: dict[int, list[Key]] = field(default_factory=dict)
 
-    threshold: float
-    window: timedelta | None = None
-    _entries: dict[tuple[Hashable, str], _Entry] = field(default_factory=dict)
-    _buckets: dict[int, list[tuple[Hashable, str]]] = field(default_factory=dict)
-    _expiry: deque[tuple[datetime, tuple[Hashable, str]]] = field(default_factory=deque)
-    _clusters: int = 0
+    def put(self, key: Key, entry: _Entry) -> None:
+        self.entries[key] = entry
+        for bucket in entry.buckets:
+            keys = self.buckets.get(bucket)
+            if keys is None:
+                self.buckets[bucket] = [key]
+            else:
+                keys.append(key)
+
+
+def buckets_of(block: Hashable, signature: bytes) -> list[int]:
+    """The LSH bucket ids of a signature within a block: one per band.
+
+    Bucket ids are Python hashes, so they only mean something inside this process.
+    """
+    salt = hash(block)
+    rows = memoryview(signature).cast("Q")  # two MinHash rows per 64-bit word
+    return [hash((rows[2 * band], rows[2 * band + 1], salt, band)) for band in range(BANDS)]
+
+
+class SimilarityIndex:
+    """Titles seen within ``window`` (all, if None), clustered at ``threshold`` Jaccard."""
+
+    def __init__(self, threshold: float, window: timedelta | None = None) -> None:
+        self.threshold = threshold
+        self.window = window
+        self._current = _Generation()
+        self._previous = _Generation()
+        self._pinned = _Generation()
+        self._clusters = 0
 
     def __len__(self) -> int:
-        return len(self._entries)
+        generations = (self._current, self._previous, self._pinned)
+        return sum(len(generation.entries) for generation in generations)
+
+    def pin(self, block: Hashable, text: str) -> bool:
+        """Keep a title past the window; False if it is not (or no longer) in the index."""
+        key = (block, text)
+        entry = self._current.entries.get(key) or self._previous.entries.get(key)
+        if entry is None:
+            return key in self._pinned.entries
+        if not entry.pinned:
+            entry.pinned = True
+            self._pinned.put(key, entry)
+        return True
 
     def add(
-        self, block: Hashable, tokens: tuple[str, ...], signature: bytes, when: datetime
+        self,
+        block: Hashable,
+        text: str,
+        signature: bytes,
+        when: datetime,
+        buckets: list[int] | None = None,
     ) -> Match:
-        """Place a title (its fingerprint tokens and signature) seen at ``when``."""
-        self.evict(when)
-        key = (block, " ".join(tokens))
-        entry = self._entries.get(key)
+        """Place a title (its fingerprint text and signature) seen at ``when``; pass its
+        ``buckets`` if they were computed already (see :func:`buckets_of`)."""
+        self._rotate(when)
+        key = (block, text)
+        entry = self._live(key, when)
         if entry is not None:
             # The same fingerprint again: no similarity search needed.
             if when > entry.last_seen:
                 entry.last_seen = when
-                self._expiry.append((when, key))
+            if key not in self._current.entries:
+                self._current.put(key, entry)  # keep it past the next rotation
             return Match(entry.cluster, 1.0, new=False)
-        words = similarity_tokens(tokens)
-        buckets = [hash((block, band)) for band in band_keys(signature)]
-        best, best_score = self._best(words, buckets)
+        words = similarity_tokens(tuple(text.split()))
+        buckets = buckets or buckets_of(block, signature)
+        best, score = self._best(words, buckets, when)
         if best is None:
             self._clusters += 1
-            cluster, score, new = self._clusters, 1.0, True
+            match = Match(self._clusters, 1.0, new=True)
         else:
-            cluster, score, new = best.cluster, best_score, False
-        self._entries[key] = _Entry(words, buckets, cluster, when)
-        for bucket in buckets:
-            self._buckets.setdefault(bucket, []).append(key)
-        self._expiry.append((when, key))
-        return Match(cluster, score, new)
+            match = Match(best.cluster, score, new=False)
+        self._current.put(key, _Entry(words, buckets, match.cluster, when))
+        return match
 
     def nearest(
-        self, block: Hashable, tokens: tuple[str, ...], signature: bytes
+        self,
+        block: Hashable,
+        text: str,
+        signature: bytes,
+        when: datetime,
+        buckets: list[int] | None = None,
     ) -> tuple[int, float] | None:
         """The cluster most similar to a title, without adding it; None below threshold."""
-        entry = self._entries.get((block, " ".join(tokens)))
+        if not self:
+            return None
+        entry = self._live((block, text), when)
         if entry is not None:
             return entry.cluster, 1.0
-        buckets = [hash((block, band)) for band in band_keys(signature)]
-        best, score = self._best(similarity_tokens(tokens), buckets)
+        words = similarity_tokens(tuple(text.split()))
+        best, score = self._best(words, buckets or buckets_of(block, signature), when)
         return (best.cluster, score) if best is not None else None
 
-    def _best(self, words: frozenset[str], buckets: list[int]) -> tuple[_Entry | None, float]:
+    def _live(self, key: Key, when: datetime) -> _Entry | None:
+        entry = self._current.entries.get(key)
+        if entry is None and self._previous.entries:
+            entry = self._previous.entries.get(key)
+        if entry is None and self._pinned.entries:
+            entry = self._pinned.entries.get(key)
+        if entry is None or self._expired(entry, when):
+            return None
+        return entry
+
+    def _expired(self, entry: _Entry, when: datetime) -> bool:
+        if self.window is None or entry.pinned:
+            return False
+        return entry.last_seen < when - self.window
+
+    def _best(
+        self, words: frozenset[str], buckets: list[int], when: datetime
+    ) -> tuple[_Entry | None, float]:
         best: _Entry | None = None
         best_score = 0.0
-        seen: set[tuple[Hashable, str]] = set()
-        for bucket in buckets:
-            for key in self._buckets.get(bucket, ()):
-                if key in seen:
-                    continue
-                seen.add(key)
-                candidate = self._entries[key]
-                score = jaccard(words, candidate.tokens)
-                # Ties go to the older cluster, so replays decide the same way.
-                if score >= self.threshold and (
-                    score > best_score
-                    or (
-                        score == best_score
-                        and best is not None
-                        and candidate.cluster < best.cluster
-                    )
-                ):
-                    best, best_score = candidate, score
+        seen: set[Key] = set()
+        generations = (
+            (self._current, self._previous) if self._previous.entries else (self._current,)
+        )
+        for generation in generations:
+            for bucket in buckets:
+                for key in generation.buckets.get(bucket, ()):
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    candidate = generation.entries[key]
+                    if self._expired(candidate, when):
+                        continue
+                    score = jaccard(words, candidate.tokens)
+                    if score < self.threshold or score < best_score:
+                        continue
+                    # Ties go to the older cluster, so replays decide the same way.
+                    if best is None or score > best_score or candidate.cluster < best.cluster:
+                        best, best_score = candidate, score
         return best, best_score
 
-    def evict(self, now: datetime) -> None:
-        """Forget titles not seen within the window before ``now``."""
+    def _rotate(self, when: datetime) -> None:
         if self.window is None:
             return
-        horizon = now - self.window
-        while self._expiry and self._expiry[0][0] < horizon:
-            seen_at, key = self._expiry.popleft()
-            entry = self._entries.get(key)
-            if entry is None or entry.last_seen != seen_at:
-                continue  # seen again later: a later expiry entry covers it
-            del self._entries[key]
-            for bucket in entry.buckets:
-                keys = self._buckets[bucket]
-                keys.remove(key)
-                if not keys:
-                    del self._buckets[bucket]
+        started = self._current.started
+        if started is None:
+            self._current.started = when
+        elif when - started >= self.window:
+            # Everything in the previous generation is now older than the window.
+            self._previous = self._current if when - started < 2 * self.window else _Generation()
+            self._current = _Generation(started=when)

@@ -32,6 +32,22 @@ class LinkingEvaluator(Evaluator):
         self.expiry: deque[tuple[datetime, Hashable]] = deque()
         self.index = SimilarityIndex(settings.threshold, settings.window)
 
+    def kinds(self) -> list[str]:
+        return [kind.value for kind in self.settings.kinds]
+
+    def explain(self, facts: TicketFacts, now: datetime) -> list[tuple[str, bool]]:
+        checks = super().explain(facts, now)
+        method = self.settings.method
+        if method is LinkMethod.REFERENCES:
+            checks.append((f"its text mentions {list(facts.mentions)}", bool(facts.mentions)))
+        elif method is LinkMethod.SAME_FIELD:
+            for path in self.settings.fields:
+                value = facts.rule_field(path)
+                checks.append((f"{path} is set ({value!r})", value not in (None, ())))
+        elif method is LinkMethod.NATIVE:
+            checks.append(("native links are mirrored by the sync engine itself", True))
+        return checks
+
     def observe(self, facts: TicketFacts, now: datetime) -> list[AnyProposal]:
         method = self.settings.method
         if method is LinkMethod.NATIVE or facts.kind not in self.settings.kinds:
@@ -49,7 +65,7 @@ class LinkingEvaluator(Evaluator):
                 for path, value in zip(self.settings.fields, values, strict=True)
             )
             return self._nearby(facts, ("same", values), f"same {described}")
-        match = self.index.add((), facts.tokens, facts.signature, facts.opened_at)
+        match = self.index.add((), facts.text, facts.signature, facts.opened_at)
         return self._nearby(
             facts,
             ("similar", match.cluster),
@@ -63,18 +79,21 @@ class LinkingEvaluator(Evaluator):
                 if target == facts.record_id or self._linked(facts, target):
                     continue
                 why = f"its text mentions {mention} ({system})"
-                proposals.append(self._link(facts, target, why))
+                proposals.append(self._link(facts, target, why, mention))
         return proposals
 
     def _nearby(self, facts: TicketFacts, key: Hashable, why: str) -> list[AnyProposal]:
-        """Link to the earliest ticket with the same key within the window, if any."""
+        """Link to the earliest ticket with the same key opened within the window before
+        this one, if any. A ticket seen again (its facts changed) finds the same one."""
         self._expire(facts.opened_at)
         recent = self.recent.setdefault(key, deque())
+        horizon = facts.opened_at - self.settings.window
         earlier = next(
             (
                 other
                 for other in recent
-                if other.record_id != facts.record_id
+                if horizon <= other.opened_at <= facts.opened_at
+                and other.record_id != facts.record_id
                 and not (self.settings.across_systems and other.origin == facts.origin)
             ),
             None,
@@ -85,7 +104,8 @@ class LinkingEvaluator(Evaluator):
         if earlier is None or self._linked(facts, earlier.record_id):
             return []
         window = format_duration(self.settings.window)
-        return [self._link(facts, earlier.record_id, f"{why} within {window} of {earlier.name}")]
+        why = f"{why} within {window} of {earlier.name}"
+        return [self._link(facts, earlier.record_id, why, earlier.name)]
 
     def _expire(self, now: datetime) -> None:
         horizon = now - self.settings.window
@@ -102,12 +122,13 @@ class LinkingEvaluator(Evaluator):
             return True
         return not self.catalog.relate(facts.record_id, target)
 
-    def _link(self, facts: TicketFacts, target: str, why: str) -> AddLink:
+    def _link(self, facts: TicketFacts, target: str, why: str, name: str) -> AddLink:
         return AddLink(
             rule=self.name,
             reason=why,
             record_id=facts.record_id,
             target_id=target,
+            target_name=name,
             kind=self.settings.link_kind,
             evidence=[evidence_of(facts, why)],
         )

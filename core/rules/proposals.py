@@ -73,6 +73,7 @@ class AddLink(_Proposal):
     action: Literal[Action.LINK] = Action.LINK
     record_id: str
     target_id: str
+    target_name: str = Field("", description="how people know the target (its key)")
     kind: LinkKind
 
     @property

@@ -20,6 +20,9 @@ from .facts import TicketFacts
 from .index import SimilarityIndex
 from .proposals import AddLink, AnyProposal, CreateProblem, Evidence
 
+#: Distinct titles remembered per problem, to recognise its recurrences after the window.
+PATTERN_TITLES = 50
+
 
 class RecurrenceEvaluator(Evaluator):
     settings: RecurrenceSettings
@@ -31,8 +34,13 @@ class RecurrenceEvaluator(Evaluator):
         self.index = SimilarityIndex(settings.similarity, settings.window)
         self.exact: dict[Hashable, int] = {}
         self.members: dict[int, deque[tuple[TicketFacts, float]]] = {}
+        self.expiry: deque[tuple[datetime, int]] = deque()
         self.covered: dict[int, str] = {}
         self.cluster_of: dict[str, int] = {}
+        # Clusters under an open problem stay in the index past the window (a few of their
+        # titles are pinned), so a recurrence months later joins the problem.
+        self.pinned: dict[int, str] = {}
+        self.remembered: dict[str, int] = {}
 
     def block_of(self, facts: TicketFacts) -> tuple[Hashable, ...]:
         return tuple(facts.rule_field(path) for path in self.keys)
@@ -42,34 +50,64 @@ class RecurrenceEvaluator(Evaluator):
             return []
         if not self.applies(facts, now):
             return []
+        self._expire(facts.opened_at)
         block = self.block_of(facts)
         if self.by_title:
-            match = self.index.add(block, facts.tokens, facts.signature, facts.opened_at)
+            match = self.index.add(block, facts.text, facts.signature, facts.opened_at)
             cluster, similarity = match.cluster, match.similarity
         else:
             cluster, similarity = self.exact.setdefault(block, len(self.exact) + 1), 1.0
         self.cluster_of[facts.record_id] = cluster
         members = self.members.setdefault(cluster, deque())
         members.append((facts, similarity))
-        self._expire(members, facts.opened_at)
+        self.expiry.append((facts.opened_at, cluster))
         linked = self.catalog.open_problem_of(facts.record_id)
         if linked is not None:
             self.covered[cluster] = linked
+            self._remember(facts, block, linked)
             return []
-        problem = self.covered.get(cluster)
+        problem = (
+            self.covered.get(cluster) or self.pinned.get(cluster) or self._members_problem(members)
+        )
         if problem is not None and self.catalog.is_open(problem):
+            self.covered[cluster] = problem
             self.catalog.link(facts.record_id, problem)
+            self._remember(facts, block, problem)
             return [self._link(facts, problem, similarity)]
         pending = [(m, s) for m, s in members if self.catalog.open_problem_of(m.record_id) is None]
         if len(pending) < self.settings.threshold:
             return []
         return [self._create(cluster, block, pending)]
 
-    def _expire(self, members: deque[tuple[TicketFacts, float]], now: datetime) -> None:
+    def _members_problem(self, members: deque[tuple[TicketFacts, float]]) -> str | None:
+        """An open problem another rule gave a member since (a follow-up, say)."""
+        for member, _ in members:
+            problem = self.catalog.open_problem_of(member.record_id)
+            if problem is not None:
+                return problem
+        return None
+
+    def _remember(self, facts: TicketFacts, block: tuple[Hashable, ...], problem: str) -> None:
+        """Pin a few distinct titles per problem (bounded: its wordings, not every one)."""
+        cluster = self.cluster_of.get(facts.record_id)
+        if cluster is None or self.remembered.get(problem, 0) >= PATTERN_TITLES:
+            return
+        self.pinned.setdefault(cluster, problem)
+        if self.by_title and self.index.pin(block, facts.text):
+            self.remembered[problem] = self.remembered.get(problem, 0) + 1
+
+    def _expire(self, now: datetime) -> None:
+        """Forget members older than the window, and clusters left with none."""
         horizon = now - self.settings.window
-        while members and members[0][0].opened_at < horizon:
-            old, _ = members.popleft()
-            self.cluster_of.pop(old.record_id, None)
+        while self.expiry and self.expiry[0][0] < horizon:
+            _, cluster = self.expiry.popleft()
+            members = self.members.get(cluster)
+            while members and members[0][0].opened_at < horizon:
+                old, _ = members.popleft()
+                self.cluster_of.pop(old.record_id, None)
+            if not members:
+                self.members.pop(cluster, None)
+                self.covered.pop(cluster, None)  # a pinned cluster keeps its problem
 
     def _link(self, facts: TicketFacts, problem: str, similarity: float) -> AddLink:
         name = self.catalog.problems[problem].name if problem in self.catalog.problems else problem
@@ -79,6 +117,7 @@ class RecurrenceEvaluator(Evaluator):
             reason=why,
             record_id=facts.record_id,
             target_id=problem,
+            target_name=name,
             kind=LinkKind.CAUSED_BY,
             evidence=[evidence_of(facts, why)],
         )
@@ -93,6 +132,8 @@ class RecurrenceEvaluator(Evaluator):
         problem_id = stable_id("recurrence", self.name, first.record_id)
         self.covered[cluster] = problem_id
         self.catalog.propose_problem(problem_id, [m.record_id for m, _ in pending])
+        for member, _ in pending:
+            self._remember(member, block, problem_id)
         keys = ", ".join(
             f"{path} = {value!r}" for path, value in zip(self.keys, block, strict=True)
         )

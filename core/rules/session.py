@@ -31,12 +31,13 @@ from .linking import LinkingEvaluator
 from .proposals import AnyProposal
 from .recurrence import RecurrenceEvaluator
 
-# Order matters: an incident that matches a known error is linked to it before a
-# recurrence rule could open a new problem for it, and recurrence before a follow-up.
+# Order matters: an incident that matches a known error is linked to it before any rule
+# could open a new problem for it; a follow-up problem comes next, so that recurrence sees
+# the incident under it (as it will on every later cycle) and links its recurrences there.
 _EVALUATORS: tuple[tuple[type, type[Evaluator]], ...] = (
     (KnownErrorFeedbackSettings, KnownErrorFeedbackEvaluator),
-    (RecurrenceSettings, RecurrenceEvaluator),
     (FollowUpSettings, FollowUpEvaluator),
+    (RecurrenceSettings, RecurrenceEvaluator),
     (LinkingSettings, LinkingEvaluator),
 )
 
@@ -126,6 +127,12 @@ class RuleSession:
         if mention.startswith("http"):
             return self.hosts.get(urlsplit(mention).hostname or "")
         return None
+
+
+def has_rules(config: Config) -> bool:
+    """Whether any enabled rule acts beyond routing (which the sync engine does itself)."""
+    kinds = tuple(settings for settings, _ in _EVALUATORS)
+    return any(isinstance(rule, kinds) and rule.enabled for rule in config.rules.values())
 
 
 def _instance_hosts(config: Config) -> dict[str, str]:

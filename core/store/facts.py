@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import func, literal, select, tuple_, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import NullType
 
 from itsmhub.model import AnyRecordType, RecordKind
 from itsmhub.rules.facts import TicketFacts, facts_of
 
 from ._base import Operations
 from .records import _assemble
-from .schema import external_refs, links, records, ticket_facts
+from .schema import UtcTimestamp, external_refs, links, records, ticket_facts
 
+_ALL_TICKETS = frozenset({"incident", "problem", "known_error"})
 #: Rows fetched per round trip when facts are streamed.
 STREAM_BATCH = 5000
 
 _COLUMNS = [c for c in ticket_facts.c if c.name != "changed_at"]
+# The same columns without SQLAlchemy's per-value result processing: ``_facts`` converts.
+_RAW = [type_coerce(c, NullType()).label(c.name) for c in _COLUMNS]
 
 
 class FactOperations(Operations):
@@ -52,7 +56,12 @@ class FactOperations(Operations):
     ) -> AsyncIterator[TicketFacts]:
         """Facts of the tickets of ``kinds`` opened in ``[since, until)``, oldest first;
         with ``changed_until``, only those last changed by then."""
-        query = select(*_COLUMNS).where(ticket_facts.c.kind.in_([k.value for k in kinds]))
+        wanted = {k.value for k in kinds}
+        query = select(*_RAW)
+        if wanted != _ALL_TICKETS:
+            # Only tickets have facts: asking for every kind filters nothing, and leaves
+            # the (opened_at, record_id) index free to give the order.
+            query = query.where(ticket_facts.c.kind.in_(sorted(wanted)))
         if since is not None:
             query = query.where(ticket_facts.c.opened_at >= since)
         if until is not None:
@@ -75,21 +84,14 @@ class FactOperations(Operations):
     ) -> list[tuple[datetime, TicketFacts]]:
         """Facts changed after the position ``after`` (a change time and record id; all if
         None) and by ``until``, in change order, each with its change time."""
-        query = select(ticket_facts.c.changed_at, *_COLUMNS).where(
-            ticket_facts.c.changed_at <= until
-        )
+        query = select(ticket_facts.c.changed_at, *_RAW).where(ticket_facts.c.changed_at <= until)
         if after is not None:
-            at, record_id = after
-            query = query.where(
-                or_(
-                    ticket_facts.c.changed_at > at,
-                    (ticket_facts.c.changed_at == at) & (ticket_facts.c.record_id > record_id),
-                )
-            )
+            position = tuple_(ticket_facts.c.changed_at, ticket_facts.c.record_id)
+            query = query.where(position > tuple_(literal(after[0], UtcTimestamp()), after[1]))
         query = query.order_by(ticket_facts.c.changed_at, ticket_facts.c.record_id).limit(limit)
         async with self._connect(write=False) as conn:
             rows = (await conn.execute(query)).all()
-        return [(row.changed_at, _facts(row)) for row in rows]
+        return [(row[0], _facts(row[1:])) for row in rows]
 
     async def get_facts(self, record_ids: Sequence[str]) -> dict[str, TicketFacts]:
         """Facts of the given tickets, by record id (missing ones are left out)."""
@@ -97,28 +99,29 @@ class FactOperations(Operations):
         async with self._connect(write=False) as conn:
             for start in range(0, len(record_ids), 500):
                 chunk = record_ids[start : start + 500]
-                query = select(*_COLUMNS).where(ticket_facts.c.record_id.in_(chunk))
+                query = select(*_RAW).where(ticket_facts.c.record_id.in_(chunk))
                 for row in (await conn.execute(query)).all():
                     found[row.record_id] = _facts(row)
         return found
 
-    async def resolve_keys(self, keys: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
-        """Keys (OPS-123, INC0010001, 4711) or remote ids → [(system, record id)] they name."""
-        found: dict[str, list[tuple[str, str]]] = {}
+    async def resolve_keys(
+        self, keys: Sequence[str], systems: Sequence[str]
+    ) -> dict[str, list[tuple[str, str]]]:
+        """Keys (OPS-123, INC0010001, 4711) or remote ids in ``systems`` → the
+        [(system, record id)] they name. Two lookups, each along its index: (system, key)
+        and (system, remote_id)."""
+        found: dict[str, set[tuple[str, str]]] = {}
+        columns = (external_refs.c.system, external_refs.c.record_id)
         async with self._connect(write=False) as conn:
             for start in range(0, len(keys), 500):
                 chunk = list(keys[start : start + 500])
-                wanted = set(chunk)
-                query = select(
-                    external_refs.c.key,
-                    external_refs.c.remote_id,
-                    external_refs.c.system,
-                    external_refs.c.record_id,
-                ).where(or_(external_refs.c.key.in_(chunk), external_refs.c.remote_id.in_(chunk)))
-                for key, remote_id, system, record_id in (await conn.execute(query)).all():
-                    for value in {key, remote_id} & wanted:
-                        found.setdefault(value, []).append((system, record_id))
-        return found
+                for column in (external_refs.c.key, external_refs.c.remote_id):
+                    query = select(column, *columns).where(
+                        external_refs.c.system.in_(list(systems)), column.in_(chunk)
+                    )
+                    for value, system, record_id in (await conn.execute(query)).all():
+                        found.setdefault(value, set()).add((system, record_id))
+        return {value: sorted(named) for value, named in found.items()}
 
     async def linked_to(self, target_id: str) -> list[str]:
         """Ids of the records holding a link to ``target_id``."""
@@ -158,6 +161,18 @@ async def _load(conn: AsyncConnection, record_id: str) -> AnyRecordType:
     return (await _assemble(conn, row)).record
 
 
+_KINDS = {kind.value: kind for kind in RecordKind}
+_SEPARATOR = "\x1f"
+
+
+def _join(values: tuple[str, ...]) -> str:
+    return _SEPARATOR.join(values)
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(text.split(_SEPARATOR)) if text else ()
+
+
 def _row(facts: TicketFacts) -> dict[str, Any]:
     return {
         "record_id": facts.record_id,
@@ -175,14 +190,14 @@ def _row(facts: TicketFacts) -> dict[str, Any]:
         "assignment_group": facts.assignment_group,
         "reporter": facts.reporter,
         "device": facts.device,
-        "tags": list(facts.tags),
+        "tags": _join(facts.tags),
         "tokens": " ".join(facts.tokens),
         "signature": facts.signature,
         "resolution_code": facts.resolution_code,
-        "problem_ids": list(facts.problem_ids),
-        "related_ids": list(facts.related_ids),
-        "mentions": list(facts.mentions),
-        "notes": list(facts.notes),
+        "problem_ids": _join(facts.problem_ids),
+        "related_ids": _join(facts.related_ids),
+        "mentions": _join(facts.mentions),
+        "notes": _join(facts.notes),
         "known_error": facts.known_error,
         "workaround": facts.workaround,
         "root_cause": facts.root_cause,
@@ -190,33 +205,47 @@ def _row(facts: TicketFacts) -> dict[str, Any]:
     }
 
 
-def _facts(row: Row[Any]) -> TicketFacts:
+def _facts(row: Sequence[Any]) -> TicketFacts:
+    """Facts from a row of :data:`_RAW` values (column order is the dataclass's order).
+
+    Values come unconverted from the driver, a million rows at a time: SQLite gives
+    timestamps as UTC text and booleans as integers, PostgreSQL gives them typed.
+    """
+    (
+        record_id, kind, title, opened_at, status, is_open, origin, label, major, priority,
+        service, category, assignment_group, reporter, device, tags, tokens, signature,
+        resolution_code, problem_ids, related_ids, mentions, notes, known_error, workaround,
+        root_cause, fixed,
+    ) = row  # fmt: skip
+    if isinstance(opened_at, str):
+        opened_at = datetime.fromisoformat(opened_at).replace(tzinfo=UTC)
     return TicketFacts(
-        record_id=row.record_id,
-        kind=RecordKind(row.kind),
-        title=row.title,
-        opened_at=row.opened_at,
-        status=row.status,
-        is_open=row.is_open,
-        origin=row.origin,
-        label=row.label,
-        major=row.major,
-        priority=row.priority,
-        service=row.service,
-        category=row.category,
-        assignment_group=row.assignment_group,
-        reporter=row.reporter,
-        device=row.device,
-        tags=tuple(row.tags),
-        tokens=tuple(row.tokens.split()),
-        signature=row.signature,
-        resolution_code=row.resolution_code,
-        problem_ids=tuple(row.problem_ids),
-        related_ids=tuple(row.related_ids),
-        mentions=tuple(row.mentions),
-        notes=tuple(row.notes),
-        known_error=row.known_error,
-        workaround=row.workaround,
-        root_cause=row.root_cause,
-        fixed=row.fixed,
+        record_id,
+        _KINDS[kind],
+        title,
+        opened_at,
+        status,
+        bool(is_open),
+        origin,
+        label,
+        bool(major),
+        priority,
+        service,
+        category,
+        assignment_group,
+        reporter,
+        device,
+        _split(tags),
+        tuple(tokens.split()),
+        bytes(signature),
+        resolution_code,
+        _split(problem_ids),
+        _split(related_ids),
+        _split(mentions),
+        _split(notes),
+        bool(known_error),
+        workaround,
+        bool(root_cause),
+        bool(fixed),
+        tokens,
     )

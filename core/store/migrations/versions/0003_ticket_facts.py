@@ -39,14 +39,14 @@ def upgrade() -> None:
         sa.Column("assignment_group", sa.String(), nullable=True),
         sa.Column("reporter", sa.String(), nullable=True),
         sa.Column("device", sa.String(), nullable=True),
-        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("tags", sa.Text(), nullable=False),
         sa.Column("tokens", sa.Text(), nullable=False),
         sa.Column("signature", sa.LargeBinary(), nullable=False),
         sa.Column("resolution_code", sa.String(), nullable=True),
-        sa.Column("problem_ids", sa.JSON(), nullable=False),
-        sa.Column("related_ids", sa.JSON(), nullable=False),
-        sa.Column("mentions", sa.JSON(), nullable=False),
-        sa.Column("notes", sa.JSON(), nullable=False),
+        sa.Column("problem_ids", sa.Text(), nullable=False),
+        sa.Column("related_ids", sa.Text(), nullable=False),
+        sa.Column("mentions", sa.Text(), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("known_error", sa.Boolean(), nullable=False),
         sa.Column("workaround", sa.Text(), nullable=True),
         sa.Column("root_cause", sa.Boolean(), nullable=False),
@@ -59,8 +59,15 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("record_id", name="pk_ticket_facts"),
     )
+    op.create_index(
+        "ix_ticket_facts_opened_at_record_id", "ticket_facts", ["opened_at", "record_id"]
+    )
     op.create_index("ix_ticket_facts_kind_opened_at", "ticket_facts", ["kind", "opened_at"])
-    op.create_index("ix_ticket_facts_changed_at", "ticket_facts", ["changed_at"])
+    # The incremental rules read by (changed_at, record_id) position: a keyset, so the
+    # index must hold both.
+    op.create_index(
+        "ix_ticket_facts_changed_at_record_id", "ticket_facts", ["changed_at", "record_id"]
+    )
 
 
 def downgrade() -> None:

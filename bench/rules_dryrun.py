@@ -1,0 +1,280 @@
+"""Rules over history and on one new incident: time, peak memory, precision and recall.
+
+    .venv/bin/python bench/rules_dryrun.py 1000000
+
+Builds (once, cached in the temp folder) a SQLite store holding N incidents from the
+seeded corpus (bench/rules_corpus.py: recurring patterns in varied wordings mixed with
+one-off noise, the true clusters known), then, in a fresh process so peak memory is the
+run's own:
+
+1. ``rules dry-run`` of every rule type over all N incidents (what ``itsmhub rules
+   dry-run`` does): seconds, incidents/s, peak RSS, and the precision and recall of the
+   recurrence rule against the true patterns;
+2. incremental evaluation of new incidents on the warm session, as each sync cycle does:
+   the median and 95th percentile per incident, for the decision alone (facts and
+   fingerprint, every rule) and for the whole rules step of a sync cycle once the pull
+   has stored the incident (read what changed, decide, carry out what was proposed,
+   move the position).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+SEED = 7
+SYSTEMS = ("jira", "servicenow", "zendesk")
+RULES: dict[str, Any] = {
+    "recurring": {
+        "type": "recurrence",
+        "fingerprint": ["title", "service"],
+        "threshold": 3,
+        "window": "7d",
+        "similarity": 0.7,
+        "create_in": "servicenow",
+    },
+    "references": {"type": "linking", "method": "references"},
+    "dig-later": {
+        "type": "follow_up",
+        "trigger": "tagged",
+        "tag": "dig-later",
+        "create_in": "jira",
+    },
+    "workarounds": {"type": "known_error_feedback"},
+}
+
+
+def config_data(folder: Path, database: str) -> dict[str, Any]:
+    return {
+        "store": {"url": f"sqlite:///{folder / database}"},
+        "connectors": {name: {"type": "bench"} for name in SYSTEMS},
+        "rules": RULES,
+    }
+
+
+def open_hub(folder: Path, database: str = "run.db") -> Any:
+    from itsmhub.config import validate_config
+    from itsmhub.engine import Hub
+    from itsmhub.plugins import load_plugins
+
+    sys.path.insert(0, str(HERE))
+    plugins = load_plugins(
+        environ={"ITSMHUB_LOAD_PLUGINS": "", "ITSMHUB_PLUGIN_MODULES": "bench_connectors"}
+    )
+    config, issues = validate_config(config_data(folder, database), plugins, config_dir=folder)
+    assert config is not None, issues
+    return Hub.open(config, plugins, clock=lambda: NOW)
+
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def seed(folder: Path, count: int) -> None:
+    """Write N corpus incidents, their refs and their facts straight into a new store."""
+    import anyio
+    import sqlalchemy as sa
+
+    from itsmhub.rules.facts import facts_of
+    from itsmhub.store import Store
+    from itsmhub.store.facts import _row
+    from itsmhub.store.schema import external_refs, records, ticket_facts
+
+    sys.path.insert(0, str(HERE))
+    from rules_corpus import generate_sorted
+
+    url = f"sqlite:///{folder / 'rules.db'}"
+    anyio.run(lambda: _open_close(Store, url))
+    engine = sa.create_engine(url)
+    truth: dict[str, int | None] = {}
+    started = time.perf_counter()
+    batch: list[Any] = []
+    with engine.begin() as conn:
+        # In time order, as tickets reach a store over the months (a store's table order
+        # then follows time, which the dry-run's ordered read benefits from).
+        for item in generate_sorted(count, seed=SEED, systems=SYSTEMS):
+            truth[item.id] = item.pattern
+            batch.append(item.to_incident())
+            if len(batch) == 5000:
+                _write(conn, batch, records, external_refs, ticket_facts, facts_of, _row)
+                batch = []
+        _write(conn, batch, records, external_refs, ticket_facts, facts_of, _row)
+    (folder / "truth.json").write_text(json.dumps(truth))
+    print(f"seeded {count:,} incidents in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+async def _open_close(store_class: Any, url: str) -> None:
+    await (await store_class.open(url)).close()
+
+
+def _write(
+    conn: Any, batch: list[Any], records: Any, refs: Any, facts: Any, facts_of: Any, row: Any
+) -> None:
+    if not batch:
+        return
+    conn.execute(
+        records.insert(),
+        [
+            {
+                "id": r.id,
+                "kind": "incident",
+                "data": r.model_dump(mode="json", exclude={"refs", "links"}),
+                "version": 1,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+            for r in batch
+        ],
+    )
+    conn.execute(
+        refs.insert(),
+        [
+            {"record_id": r.id, "system": ref.system, "remote_id": ref.remote_id, "key": ref.key}
+            for r in batch
+            for ref in r.refs
+        ],
+    )
+    conn.execute(
+        facts.insert(),
+        [{**row(facts_of(r, now=NOW)), "changed_at": NOW} for r in batch],
+    )
+
+
+def run(folder: Path) -> dict[str, Any]:
+    """The measured part, in its own process."""
+    import anyio
+
+    return anyio.run(_run, folder)
+
+
+async def _run(folder: Path) -> dict[str, Any]:
+    from itsmhub.engine.rules_run import replay
+    from itsmhub.rules.proposals import AddLink, AnyProposal, CreateProblem
+    from itsmhub.rules.session import RuleSession
+
+    sys.path.insert(0, str(HERE))
+    from rules_corpus import score
+
+    # The incremental phase writes: work on a copy, so the seeded store stays as seeded.
+    shutil.copyfile(folder / "rules.db", folder / "run.db")
+    async with open_hub(folder) as hub:
+        session = RuleSession(hub.config)
+        found: dict[str, str | None] = {}
+
+        def record(proposal: AnyProposal) -> None:
+            # Only what scoring needs: which problem each incident ends up under.
+            if proposal.rule != "recurring":
+                return
+            if isinstance(proposal, CreateProblem):
+                for member in proposal.members:
+                    found[member] = proposal.problem_id
+            elif isinstance(proposal, AddLink):
+                found[proposal.record_id] = proposal.target_id
+
+        started = time.perf_counter()
+        report = await replay(hub, session, since=None, now=NOW, sink=record)
+        seconds = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        counts = dict(report.counts)
+        # Loaded after the peak was read: the truth is the benchmark's, not the dry-run's.
+        truth = json.loads((folder / "truth.json").read_text())
+        quality = score(found, truth)
+        decision, step = await _incremental(hub, session)
+    return {
+        "incidents": report.seen,
+        "seconds": round(seconds, 1),
+        "per_second": round(report.seen / seconds),
+        "peak_rss_mib": round(peak),
+        "proposals": counts,
+        "precision": round(quality.precision, 3),
+        "recall": round(quality.recall, 3),
+        "pair_precision": round(quality.pair_precision, 3),
+        "pair_recall": round(quality.pair_recall, 3),
+        "decision_ms": decision,
+        "step_ms": step,
+    }
+
+
+async def _incremental(hub: Any, session: Any) -> tuple[dict[str, float], dict[str, float]]:
+    """New incidents one at a time: the decision alone, then the whole sync-cycle step."""
+    from itsmhub.engine.rules_run import RulesStep
+    from itsmhub.model import ExternalRef
+    from itsmhub.rules.facts import facts_of
+
+    sys.path.insert(0, str(HERE))
+    from rules_corpus import generate
+
+    # Fresh incidents of the same patterns, dated after the history.
+    fresh = [
+        item.to_incident().model_copy(
+            update={
+                "id": f"new-{i}",
+                "refs": [ExternalRef(system=item.system, remote_id=f"new-{i}")],
+                "created_at": NOW,
+                "opened_at": NOW - timedelta(hours=1),
+            }
+        )
+        for i, item in enumerate(generate(3000, seed=SEED + 1, systems=SYSTEMS))
+    ]
+    decisions = []
+    for incident in fresh[:1000]:
+        started = time.perf_counter()
+        session.observe(facts_of(incident, now=NOW), NOW)
+        decisions.append((time.perf_counter() - started) * 1000)
+    step = RulesStep()
+    step.session, step.position = session, None
+    await hub.store.put_cursor("itsmhub", "rules", [NOW.isoformat(), "~"])
+    step.position = (NOW, "~")
+    steps = []
+    for i, incident in enumerate(fresh[1000:1300]):
+        # Each new incident changes after the last position (the store clock is fixed).
+        stamped = incident.model_copy(update={"id": f"~{i:05d}"})
+        await hub.store.put_record(stamped)  # the pull's work, not the rules'
+        started = time.perf_counter()
+        await step.run(hub)
+        steps.append((time.perf_counter() - started) * 1000)
+    return _summary(decisions), _summary(steps)
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "median": round(statistics.median(ordered), 3),
+        "p95": round(ordered[int(len(ordered) * 0.95)], 3),
+    }
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--run"]:
+        print(json.dumps(run(Path(argv[1]))))
+        return
+    for count in [int(a) for a in argv] or [100_000]:
+        folder = Path(tempfile.gettempdir()) / f"itsmhub-rules-bench-{count}-{SEED}"
+        if not (folder / "truth.json").exists():
+            folder.mkdir(exist_ok=True)
+            (folder / "rules.db").unlink(missing_ok=True)
+            seed(folder, count)
+        env = {**os.environ, "PYTHONPATH": str(HERE)}
+        out = subprocess.run(
+            [sys.executable, __file__, "--run", str(folder)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        print(json.dumps({"count": count, **figures}, indent=2), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,267 @@
+"""``itsmhub rules dry-run|explain|apply`` and ``itsmhub problems candidates``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import click
+
+from ..durations import parse_duration
+from ..engine import Hub
+from ..engine.rules_run import explain, problem_candidates, run_over_history
+from ..rules.proposals import AddLink, AddNote, AnyProposal, CreateProblem, ResolveIncident
+from ..store import NotFound
+from .context import AdminHub, run_admin, run_engine
+from .main import cli, handle_errors
+from .output import print_json, print_table
+from .records_cmd import resolve
+from .sync_cmd import _Progress
+
+
+def _since(value: str | None) -> timedelta | None:
+    try:
+        return parse_duration(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+
+
+SINCE = click.option(
+    "--since",
+    metavar="DURATION",
+    default="90d",
+    show_default=True,
+    help="How far back to look, e.g. 30d, 12w ('all' for everything).",
+)
+RULE = click.option("--rule", "only", metavar="NAME", help="Only this rule (even if disabled).")
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+LIMIT = click.option("--limit", default=50, show_default=True, help="Rows to print at most.")
+
+
+@cli.group("rules")
+def rules_group() -> None:
+    """Run the linking, recurrence, follow-up and known-error rules over history."""
+
+
+@rules_group.command("dry-run")
+@SINCE
+@RULE
+@JSON
+@LIMIT
+@click.pass_context
+@handle_errors
+def dry_run_command(
+    ctx: click.Context, since: str, only: str | None, as_json: bool, limit: int
+) -> None:
+    """Print what every rule would link, note and create, with the evidence; write nothing."""
+    window = None if since == "all" else _since(since)
+
+    shown: list[AnyProposal] = []
+
+    def keep(proposal: AnyProposal) -> None:
+        # A long history proposes a lot: keep only what will be printed.
+        if as_json or len(shown) < limit:
+            shown.append(proposal)
+
+    async def work(admin: AdminHub) -> Any:
+        hub = _offline_hub(admin)
+        start = hub.clock() - window if window else None
+        with _Progress(enabled=not as_json) as advance:
+            return await run_over_history(hub, since=start, only=only, progress=advance, sink=keep)
+
+    report = run_admin(ctx, work)
+    _print_proposals(shown, report.counts, report.seen, as_json, limit, "would")
+
+
+@rules_group.command("apply")
+@SINCE
+@RULE
+@JSON
+@click.pass_context
+@handle_errors
+def apply_command(ctx: click.Context, since: str, only: str | None, as_json: bool) -> None:
+    """Do what "rules dry-run" shows; the changes leave through the outbox on the next sync."""
+    window = None if since == "all" else _since(since)
+
+    async def work(hub: Hub) -> Any:
+        start = hub.clock() - window if window else None
+        return await run_over_history(hub, since=start, only=only, apply=True)
+
+    report = run_engine(ctx.obj["config_path"], work)
+    if as_json:
+        print_json(
+            {
+                "seen": report.seen,
+                "proposed": len(report.proposals),
+                "applied": report.applied,
+                "already_done": report.unchanged,
+            }
+        )
+        return
+    click.echo(
+        f"{report.seen} tickets seen, {len(report.proposals)} proposals: "
+        f"{report.applied} applied, {report.unchanged} already done. "
+        "Run `itsmhub sync` to take them to the tools."
+    )
+
+
+@rules_group.command("explain")
+@click.argument("ident")
+@RULE
+@JSON
+@click.pass_context
+@handle_errors
+def explain_command(ctx: click.Context, ident: str, only: str | None, as_json: bool) -> None:
+    """Say which rules match a ticket and why, and what they propose for it.
+
+    IDENT is a hub id, or SYSTEM:KEY (jira:OPS-12) or SYSTEM:REMOTE_ID.
+    """
+
+    async def work(admin: AdminHub) -> Any:
+        store = admin.require_store()
+        stored = await resolve(store, ident)
+        found = await explain(_offline_hub(admin), stored.record.id, only=only) if stored else None
+        if found is None:
+            raise NotFound(
+                f"no ticket {ident!r} in the store",
+                fix="give a hub id, or SYSTEM:KEY such as jira:OPS-12",
+            )
+        return found
+
+    found = run_admin(ctx, work)
+    if as_json:
+        print_json(
+            {
+                "record_id": found.facts.record_id,
+                "name": found.facts.name,
+                "rules": {
+                    name: [{"test": test, "held": held} for test, held in checks]
+                    for name, checks in found.rules.items()
+                },
+                "proposals": [p.model_dump(mode="json") for p in found.proposals],
+            }
+        )
+        return
+    click.echo(f"{found.facts.name}: {found.facts.title}")
+    for name, checks in found.rules.items():
+        matched = all(held for _, held in checks)
+        click.echo(f"\n rule {name}: {'matches' if matched else 'does not match'}")
+        for test, held in checks:
+            click.echo(f"   {'✓' if held else '✗'} {test}")
+    counts = Counter(p.action.value for p in found.proposals)
+    _print_proposals(found.proposals, counts, None, False, 50, "proposes")
+
+
+@cli.group("problems")
+def problems_group() -> None:
+    """Problem management helpers."""
+
+
+@problems_group.command("candidates")
+@SINCE
+@click.option("--min-size", type=int, help="Incidents a cluster needs (default: the rule's).")
+@JSON
+@click.option("--limit", default=20, show_default=True, help="Clusters to print at most.")
+@click.pass_context
+@handle_errors
+def candidates_command(
+    ctx: click.Context, since: str, min_size: int | None, as_json: bool, limit: int
+) -> None:
+    """Rank recurring clusters no problem covers yet, most disruptive first."""
+    window = None if since == "all" else _since(since)
+
+    async def work(admin: AdminHub) -> Any:
+        hub = _offline_hub(admin)
+        start = hub.clock() - window if window else None
+        return await problem_candidates(hub, since=start, min_size=min_size)
+
+    found = run_admin(ctx, work)[:limit]
+    if as_json:
+        print_json(
+            [
+                {
+                    "title": c.title,
+                    "fingerprint": c.fingerprint,
+                    "incidents": [f.record_id for f in c.incidents],
+                    "keys": [f.name for f in c.incidents],
+                    "people": len(c.people),
+                    "departments": sorted(c.departments),
+                    "systems": c.systems,
+                    "disruption": c.disruption,
+                    "first": c.first.isoformat(),
+                    "last": c.last.isoformat(),
+                }
+                for c in found
+            ]
+        )
+        return
+    print_table(
+        "problem candidates (most disruptive first)",
+        ["disruption", "incidents", "people", "depts", "systems", "first", "last", "like"],
+        [
+            (
+                c.disruption,
+                len(c.incidents),
+                len(c.people),
+                len(c.departments) or "-",
+                ", ".join(c.systems),
+                f"{c.first:%Y-%m-%d}",
+                f"{c.last:%Y-%m-%d}",
+                c.title,
+            )
+            for c in found
+        ],
+    )
+
+
+def _offline_hub(admin: AdminHub) -> Hub:
+    """A hub over the store alone: reading history needs no connector and no secret."""
+    return Hub(
+        config=admin.config, plugins=admin.plugins, store=admin.require_store(), connectors={}
+    )
+
+
+def _print_proposals(
+    proposals: list[AnyProposal],
+    counts: Counter[str],
+    seen: int | None,
+    as_json: bool,
+    limit: int,
+    verb: str,
+) -> None:
+    if as_json:
+        print_json(
+            {
+                "seen": seen,
+                "counts": dict(sorted(counts.items())),
+                "proposals": [p.model_dump(mode="json") for p in proposals],
+            }
+        )
+        return
+    rows = [(p.rule, _what(p, verb), _tickets(p), p.reason) for p in proposals[:limit]]
+    print_table(None, ["rule", verb, "tickets", "why"], rows)
+    summary = ", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "nothing"
+    total = sum(counts.values())
+    more = f" (first {limit} shown; --limit or --json for all)" if total > limit else ""
+    head = f"{seen} tickets seen: " if seen is not None else ""
+    click.echo(f"{head}{summary}{more}")
+
+
+def _what(proposal: AnyProposal, verb: str) -> str:
+    if isinstance(proposal, CreateProblem):
+        return f"{verb} open a problem in {proposal.create_in}: {proposal.title}"
+    if isinstance(proposal, AddLink):
+        return f"{verb} link ({proposal.kind.value})"
+    if isinstance(proposal, AddNote):
+        return f"{verb} add a note: {proposal.body.splitlines()[0][:60]}"
+    assert isinstance(proposal, ResolveIncident)
+    return f"{verb} resolve it"
+
+
+def _tickets(proposal: AnyProposal) -> str:
+    names = [e.name for e in proposal.evidence]
+    if isinstance(proposal, AddLink):
+        names.append(f"→ {proposal.target_name or proposal.target_id}")
+    shown = ", ".join(names[:6])
+    return shown + (f" +{len(names) - 6}" if len(names) > 6 else "")
