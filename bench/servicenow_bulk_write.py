@@ -34,7 +34,7 @@ STATUSES = ("in_progress", "on_hold")
 def main(count: int) -> None:
     import anyio
 
-    from itsmhub import Connector, FieldChange, FieldChanges, WriteUpdate
+    from itsmhub import FieldChange, FieldChanges, WriteUpdate
     from itsmhub.config import validate_config
     from itsmhub.engine import Hub, Pusher, backfill
     from itsmhub.engine.push import WRITE_BATCH

@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, computed_field
+from pydantic import (
+    AnyUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SecretStr,
+    computed_field,
+)
 
 from .errors import ItsmhubError, NotImplementedYet
 from .model import AnyRecord, Comment, ExternalRef, LinkKind, RecordKind, UtcDateTime, utcnow
@@ -61,6 +69,17 @@ class ConnectorSettings(BaseModel):
     custom_domain: bool = Field(
         False, description="allow an instance URL outside the vendor's usual domains"
     )
+
+    def instance_hosts(self) -> list[str]:
+        """The host names people open this system's tickets at, so that rules know a URL
+        of it in ticket text. By default, the hosts of every URL setting; a plugin whose
+        settings build the URL (a subdomain) overrides this."""
+        hosts = []
+        for name in type(self).model_fields:
+            value = getattr(self, name, None)
+            if isinstance(value, AnyUrl) and value.host:
+                hosts.append(value.host)
+        return hosts
 
 
 # --- values exchanged with the engine ----------------------------------------------

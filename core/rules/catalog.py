@@ -61,7 +61,10 @@ class Catalog:
 
     def open_problem_of(self, record_id: str) -> str | None:
         """An open problem the ticket is linked to (the oldest id, for determinism)."""
-        return min((p for p in self.problems_of(record_id) if self.is_open(p)), default=None)
+        linked = self._links.get(record_id)
+        if not linked:  # most tickets: no problem at all
+            return None
+        return min((p for p in linked if self.is_open(p)), default=None)
 
     def relate(self, record_id: str, target_id: str) -> bool:
         """Note a proposed link between two tickets; False if one was already proposed."""

@@ -45,7 +45,8 @@ class Evaluator:
 
 
 def evidence_of(facts: TicketFacts, why: str) -> Evidence:
-    return Evidence(
+    # Built from facts already validated, a million times per dry-run: skip validation.
+    return Evidence.model_construct(
         record_id=facts.record_id,
         name=facts.name,
         title=facts.title,

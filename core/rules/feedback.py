@@ -32,6 +32,8 @@ class KnownErrorFeedbackEvaluator(Evaluator):
         super().__init__(name, settings, catalog)
         self.index = SimilarityIndex(settings.similarity)
         self.by_cluster: dict[int, str] = {}
+        # Notes proposed in this session: a ticket seen twice in one run gets each once.
+        self.noted: set[str] = set()
 
     def explain(self, facts: TicketFacts, now: datetime) -> list[tuple[str, bool]]:
         horizon = now - self.settings.window
@@ -120,7 +122,8 @@ class KnownErrorFeedbackEvaluator(Evaluator):
                 )
             )
         note = note_id("workaround", problem_id, facts.record_id)
-        if note not in facts.notes:
+        if note not in facts.notes and note not in self.noted:
+            self.noted.add(note)
             body = self.settings.note.format(
                 key=problem.name, title=problem.title, workaround=problem.workaround, url=""
             )
@@ -140,7 +143,8 @@ class KnownErrorFeedbackEvaluator(Evaluator):
         why = f"its problem {problem.name} was resolved with a permanent fix"
         proposals: list[AnyProposal] = []
         note = note_id("fixed", problem.record_id, facts.record_id)
-        if note not in facts.notes:
+        if note not in facts.notes and note not in self.noted:
+            self.noted.add(note)
             proposals.append(
                 AddNote(
                     rule=self.name,
@@ -152,7 +156,9 @@ class KnownErrorFeedbackEvaluator(Evaluator):
                     evidence=[evidence_of(facts, why)],
                 )
             )
-        if self.settings.resolve_on_fix:
+        resolving = f"resolve:{facts.record_id}"
+        if self.settings.resolve_on_fix and resolving not in self.noted:
+            self.noted.add(resolving)
             proposals.append(
                 ResolveIncident(
                     rule=self.name,

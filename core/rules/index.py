@@ -9,16 +9,17 @@ bounded by how many similar tickets exist, never by how many tickets exist.
 Memory follows the window, not the history: entries live in two generations, each one
 window long; when a third would start, the oldest is dropped whole (no per-entry
 eviction work), and entries older than the window are ignored until then. Entries a
-caller *pins* (the titles under an open problem, say) stay past the window.
+caller *pins* (the titles under an open problem, say) stay past the window: an exact
+repeat finds them on every add, a similar title when asked (:meth:`nearest_pinned`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from .fingerprint import BANDS, ROWS, jaccard, similarity_tokens
+from .fingerprint import ROWS, bands_for, similarity_tokens
 
 # buckets_of reads a band as two 64-bit words: four 32-bit MinHash rows.
 assert ROWS == 4
@@ -60,14 +61,14 @@ class _Generation:
                 keys.append(key)
 
 
-def buckets_of(block: Hashable, signature: bytes) -> list[int]:
+def buckets_of(block: Hashable, signature: bytes, bands: int) -> list[int]:
     """The LSH bucket ids of a signature within a block: one per band.
 
     Bucket ids are Python hashes, so they only mean something inside this process.
     """
     salt = hash(block)
     rows = memoryview(signature).cast("Q")  # two MinHash rows per 64-bit word
-    return [hash((rows[2 * band], rows[2 * band + 1], salt, band)) for band in range(BANDS)]
+    return [hash((rows[2 * band], rows[2 * band + 1], salt, band)) for band in range(bands)]
 
 
 class SimilarityIndex:
@@ -76,10 +77,12 @@ class SimilarityIndex:
     def __init__(self, threshold: float, window: timedelta | None = None) -> None:
         self.threshold = threshold
         self.window = window
+        self.bands = bands_for(threshold)
         self._current = _Generation()
         self._previous = _Generation()
         self._pinned = _Generation()
         self._clusters = 0
+        self._rotate_at: datetime | None = None
 
     def __len__(self) -> int:
         generations = (self._current, self._previous, self._pinned)
@@ -108,7 +111,9 @@ class SimilarityIndex:
         ``buckets`` if they were computed already (see :func:`buckets_of`)."""
         self._rotate(when)
         key = (block, text)
-        entry = self._live(key, when)
+        entry = self._current.entries.get(key) or self._live(key, when)
+        if entry is not None and self._expired(entry, when):
+            entry = None
         if entry is not None:
             # The same fingerprint again: no similarity search needed.
             if when > entry.last_seen:
@@ -117,7 +122,7 @@ class SimilarityIndex:
                 self._current.put(key, entry)  # keep it past the next rotation
             return Match(entry.cluster, 1.0, new=False)
         words = similarity_tokens(tuple(text.split()))
-        buckets = buckets or buckets_of(block, signature)
+        buckets = buckets or buckets_of(block, signature, self.bands)
         best, score = self._best(words, buckets, when)
         if best is None:
             self._clusters += 1
@@ -142,7 +147,25 @@ class SimilarityIndex:
         if entry is not None:
             return entry.cluster, 1.0
         words = similarity_tokens(tuple(text.split()))
-        best, score = self._best(words, buckets or buckets_of(block, signature), when)
+        best, score = self._best(words, buckets or buckets_of(block, signature, self.bands), when)
+        return (best.cluster, score) if best is not None else None
+
+    def nearest_pinned(
+        self, block: Hashable, text: str, signature: bytes
+    ) -> tuple[int, float] | None:
+        """The most similar *pinned* cluster, whatever its age; None below threshold.
+
+        Pinned titles are not searched on every :meth:`add` (a year of them would cost
+        every title a second search); callers ask here when it matters.
+        """
+        if not self._pinned.entries:
+            return None
+        entry = self._pinned.entries.get((block, text))
+        if entry is not None:
+            return entry.cluster, 1.0
+        words = similarity_tokens(tuple(text.split()))
+        buckets = buckets_of(block, signature, self.bands)
+        best, score = self._best(words, buckets, datetime.max.replace(tzinfo=UTC), (self._pinned,))
         return (best.cluster, score) if best is not None else None
 
     def _live(self, key: Key, when: datetime) -> _Entry | None:
@@ -161,25 +184,43 @@ class SimilarityIndex:
         return entry.last_seen < when - self.window
 
     def _best(
-        self, words: frozenset[str], buckets: list[int], when: datetime
+        self,
+        words: frozenset[str],
+        buckets: list[int],
+        when: datetime,
+        generations: tuple[_Generation, ...] | None = None,
     ) -> tuple[_Entry | None, float]:
+        """The most similar live entry at or above the threshold (the hot loop: inlined)."""
         best: _Entry | None = None
         best_score = 0.0
+        threshold = self.threshold
+        horizon = when - self.window if self.window is not None else None
+        size = len(words)
         seen: set[Key] = set()
-        generations = (
-            (self._current, self._previous) if self._previous.entries else (self._current,)
-        )
+        remember = seen.add
+        if generations is None:
+            generations = (self._current, self._previous)
         for generation in generations:
+            if not generation.entries:
+                continue
+            entries, lookup = generation.entries, generation.buckets.get
             for bucket in buckets:
-                for key in generation.buckets.get(bucket, ()):
+                for key in lookup(bucket, ()):
                     if key in seen:
                         continue
-                    seen.add(key)
-                    candidate = generation.entries[key]
-                    if self._expired(candidate, when):
+                    remember(key)
+                    candidate = entries[key]
+                    expired = horizon is not None and candidate.last_seen < horizon
+                    if expired and not candidate.pinned:
                         continue
-                    score = jaccard(words, candidate.tokens)
-                    if score < self.threshold or score < best_score:
+                    tokens = candidate.tokens
+                    other = len(tokens)
+                    # Jaccard is at most the ratio of the sizes: skip the set work below it.
+                    if min(size, other) < threshold * max(size, other):
+                        continue
+                    common = len(words & tokens)
+                    score = common / (size + other - common) if size or other else 1.0
+                    if score < threshold or score < best_score:
                         continue
                     # Ties go to the older cluster, so replays decide the same way.
                     if best is None or score > best_score or candidate.cluster < best.cluster:
@@ -187,12 +228,16 @@ class SimilarityIndex:
         return best, best_score
 
     def _rotate(self, when: datetime) -> None:
+        # One comparison per title: this runs for every ticket of a replay.
+        if self._rotate_at is not None and when < self._rotate_at:
+            return
         if self.window is None:
             return
         started = self._current.started
         if started is None:
             self._current.started = when
-        elif when - started >= self.window:
+        else:
             # Everything in the previous generation is now older than the window.
             self._previous = self._current if when - started < 2 * self.window else _Generation()
             self._current = _Generation(started=when)
+        self._rotate_at = when + self.window

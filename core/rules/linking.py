@@ -123,7 +123,7 @@ class LinkingEvaluator(Evaluator):
         return not self.catalog.relate(facts.record_id, target)
 
     def _link(self, facts: TicketFacts, target: str, why: str, name: str) -> AddLink:
-        return AddLink(
+        return AddLink.model_construct(
             rule=self.name,
             reason=why,
             record_id=facts.record_id,

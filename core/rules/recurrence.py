@@ -21,7 +21,7 @@ from .index import SimilarityIndex
 from .proposals import AddLink, AnyProposal, CreateProblem, Evidence
 
 #: Distinct titles remembered per problem, to recognise its recurrences after the window.
-PATTERN_TITLES = 50
+PATTERN_TITLES = 10
 
 
 class RecurrenceEvaluator(Evaluator):
@@ -37,6 +37,7 @@ class RecurrenceEvaluator(Evaluator):
         self.expiry: deque[tuple[datetime, int]] = deque()
         self.covered: dict[int, str] = {}
         self.cluster_of: dict[str, int] = {}
+        self.latest: datetime | None = None
         # Clusters under an open problem stay in the index past the window (a few of their
         # titles are pinned), so a recurrence months later joins the problem.
         self.pinned: dict[int, str] = {}
@@ -48,8 +49,14 @@ class RecurrenceEvaluator(Evaluator):
     def observe(self, facts: TicketFacts, now: datetime) -> list[AnyProposal]:
         if facts.kind is not RecordKind.INCIDENT or facts.record_id in self.cluster_of:
             return []
+        if self.latest is not None and facts.opened_at < self.latest - self.settings.window:
+            # Opened before every window still open: it was counted (or not) when it was
+            # new; an edit months later (seen again by the sync cycle) is no recurrence.
+            return []
         if not self.applies(facts, now):
             return []
+        if self.latest is None or facts.opened_at > self.latest:
+            self.latest = facts.opened_at
         self._expire(facts.opened_at)
         block = self.block_of(facts)
         if self.by_title:
@@ -74,10 +81,28 @@ class RecurrenceEvaluator(Evaluator):
             self.catalog.link(facts.record_id, problem)
             self._remember(facts, block, problem)
             return [self._link(facts, problem, similarity)]
+        if len(members) < self.settings.threshold:
+            return []  # most clusters, most of the time: nothing to count yet
         pending = [(m, s) for m, s in members if self.catalog.open_problem_of(m.record_id) is None]
         if len(pending) < self.settings.threshold:
             return []
+        known = self._known_pattern(facts, block)
+        if known is not None:
+            # It recurs again, after the window: the open problem gets its incidents.
+            self.covered[cluster] = known
+            for member, _ in pending:
+                self.catalog.link(member.record_id, known)
+                self._remember(member, block, known)
+            return [self._link(member, known, score) for member, score in pending]
         return [self._create(cluster, block, pending)]
+
+    def _known_pattern(self, facts: TicketFacts, block: tuple[Hashable, ...]) -> str | None:
+        """An open problem whose pinned titles this one is similar to."""
+        if not self.by_title:
+            return None
+        found = self.index.nearest_pinned(block, facts.text, facts.signature)
+        problem = self.pinned.get(found[0]) if found else None
+        return problem if problem is not None and self.catalog.is_open(problem) else None
 
     def _members_problem(self, members: deque[tuple[TicketFacts, float]]) -> str | None:
         """An open problem another rule gave a member since (a follow-up, say)."""
@@ -112,7 +137,7 @@ class RecurrenceEvaluator(Evaluator):
     def _link(self, facts: TicketFacts, problem: str, similarity: float) -> AddLink:
         name = self.catalog.problems[problem].name if problem in self.catalog.problems else problem
         why = f"recurs: same pattern as problem {name} ({self._match_words(similarity)})"
-        return AddLink(
+        return AddLink.model_construct(
             rule=self.name,
             reason=why,
             record_id=facts.record_id,

@@ -11,11 +11,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import AnyUrl
-
 from ..config import Config
 from ..errors import ConfigError
-from ..model import RecordKind
+from ..model import LinkKind, RecordKind
 from .builtin import (
     FollowUpSettings,
     KnownErrorFeedbackSettings,
@@ -28,7 +26,7 @@ from .facts import TicketFacts
 from .feedback import KnownErrorFeedbackEvaluator
 from .follow_up import FollowUpEvaluator
 from .linking import LinkingEvaluator
-from .proposals import AnyProposal
+from .proposals import AddLink, AnyProposal
 from .recurrence import RecurrenceEvaluator
 
 # Order matters: an incident that matches a known error is linked to it before any rule
@@ -81,6 +79,10 @@ class RuleSession:
         proposals: list[AnyProposal] = []
         for evaluator in self.evaluators:
             proposals += evaluator.observe(facts, now)
+        if any(_links_to_a_problem(p, facts.record_id) for p in proposals):
+            # Another rule just put it under a problem: if that one is a known error, its
+            # workaround is due now, not on some later change of the ticket.
+            proposals += self.feedback(facts, now)
         return proposals
 
     @property
@@ -129,6 +131,14 @@ class RuleSession:
         return None
 
 
+def _links_to_a_problem(proposal: AnyProposal, record_id: str) -> bool:
+    return (
+        isinstance(proposal, AddLink)
+        and proposal.record_id == record_id
+        and proposal.kind is LinkKind.CAUSED_BY
+    )
+
+
 def has_rules(config: Config) -> bool:
     """Whether any enabled rule acts beyond routing (which the sync engine does itself)."""
     kinds = tuple(settings for settings, _ in _EVALUATORS)
@@ -136,11 +146,9 @@ def has_rules(config: Config) -> bool:
 
 
 def _instance_hosts(config: Config) -> dict[str, str]:
-    """Host name → connector, from every URL in each connector's settings."""
+    """Host name → connector, as each connector's settings tell them."""
     hosts: dict[str, str] = {}
     for name, settings in sorted(config.connectors.items()):
-        for field_name in type(settings).model_fields:
-            value = getattr(settings, field_name, None)
-            if isinstance(value, AnyUrl) and value.host:
-                hosts.setdefault(value.host, name)
+        for host in settings.instance_hosts():
+            hosts.setdefault(host, name)
     return hosts

@@ -52,10 +52,11 @@ class FactOperations(Operations):
         *,
         since: datetime | None = None,
         until: datetime | None = None,
-        changed_until: datetime | None = None,
+        changed_until: tuple[datetime, str] | None = None,
     ) -> AsyncIterator[TicketFacts]:
         """Facts of the tickets of ``kinds`` opened in ``[since, until)``, oldest first;
-        with ``changed_until``, only those last changed by then."""
+        with ``changed_until`` (a change time and record id), only those last changed at or
+        before that position."""
         wanted = {k.value for k in kinds}
         query = select(*_RAW)
         if wanted != _ALL_TICKETS:
@@ -67,7 +68,9 @@ class FactOperations(Operations):
         if until is not None:
             query = query.where(ticket_facts.c.opened_at < until)
         if changed_until is not None:
-            query = query.where(ticket_facts.c.changed_at <= changed_until)
+            position = tuple_(ticket_facts.c.changed_at, ticket_facts.c.record_id)
+            at, record_id = changed_until
+            query = query.where(position <= tuple_(literal(at, UtcTimestamp()), record_id))
         query = query.order_by(ticket_facts.c.opened_at, ticket_facts.c.record_id)
         async with self._connect(write=False) as conn:
             result = await conn.stream(query.execution_options(yield_per=STREAM_BATCH))
@@ -83,8 +86,11 @@ class FactOperations(Operations):
         limit: int = 5000,
     ) -> list[tuple[datetime, TicketFacts]]:
         """Facts changed after the position ``after`` (a change time and record id; all if
-        None) and by ``until``, in change order, each with its change time."""
-        query = select(ticket_facts.c.changed_at, *_RAW).where(ticket_facts.c.changed_at <= until)
+        None) and before ``until``, in change order, each with its change time.
+
+        ``until`` is exclusive: what a reader writes itself while it works is stamped at or
+        after the time it read, so it is never left behind the position it stores."""
+        query = select(ticket_facts.c.changed_at, *_RAW).where(ticket_facts.c.changed_at < until)
         if after is not None:
             position = tuple_(ticket_facts.c.changed_at, ticket_facts.c.record_id)
             query = query.where(position > tuple_(literal(after[0], UtcTimestamp()), after[1]))
@@ -105,19 +111,20 @@ class FactOperations(Operations):
         return found
 
     async def resolve_keys(
-        self, keys: Sequence[str], systems: Sequence[str]
+        self, keys: Sequence[str], systems: Sequence[str], *, remote_ids: Sequence[str] = ()
     ) -> dict[str, list[tuple[str, str]]]:
-        """Keys (OPS-123, INC0010001, 4711) or remote ids in ``systems`` → the
-        [(system, record id)] they name. Two lookups, each along its index: (system, key)
+        """``keys`` (OPS-123, INC0010001, 4711) and ``remote_ids`` in ``systems`` → the
+        [(system, record id)] each names. Each lookup runs along its index: (system, key)
         and (system, remote_id)."""
         found: dict[str, set[tuple[str, str]]] = {}
         columns = (external_refs.c.system, external_refs.c.record_id)
+        lookups = ((external_refs.c.key, keys), (external_refs.c.remote_id, remote_ids))
         async with self._connect(write=False) as conn:
-            for start in range(0, len(keys), 500):
-                chunk = list(keys[start : start + 500])
-                for column in (external_refs.c.key, external_refs.c.remote_id):
+            for column, values in lookups:
+                for start in range(0, len(values), 500):
                     query = select(column, *columns).where(
-                        external_refs.c.system.in_(list(systems)), column.in_(chunk)
+                        external_refs.c.system.in_(list(systems)),
+                        column.in_(list(values[start : start + 500])),
                     )
                     for value, system, record_id in (await conn.execute(query)).all():
                         found.setdefault(value, set()).add((system, record_id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import Enum
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -211,6 +212,11 @@ class ZendeskSettings(ConnectorSettings):
         if self.url is not None:
             return str(self.url).rstrip("/")
         return f"https://{self.subdomain}.zendesk.com"
+
+    def instance_hosts(self) -> list[str]:
+        """The account's host, whether configured as a subdomain or a URL."""
+        host = urlsplit(self.base_url).hostname
+        return [host] if host else []
 
     @field_validator("url")
     @classmethod

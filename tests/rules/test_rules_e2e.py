@@ -81,3 +81,33 @@ async def test_two_tools_one_problem_then_the_workaround(world_factory: Callable
     await world.settle()
     comments = zendesk.get(new.remote_id).comments
     assert len([c for c in comments if "Workaround" in c.body]) == 1
+
+
+async def test_a_fixed_problem_tells_and_resolves_incidents_in_every_tool(
+    world_factory: Callable[..., Any],
+) -> None:
+    rules = {
+        "recurs": {**RULES["vpn-recurs"], "create_in": "itsm"},
+        "feedback": {"type": "known_error_feedback", "resolve_on_fix": True},
+    }
+    world: World = await world_factory(["zendesk", "jira", "itsm"], rules=rules)
+    zendesk, jira, itsm = (world.remotes[n] for n in ("zendesk", "jira", "itsm"))
+    for remote in world.remotes.values():
+        remote.clock.set(world.clock.now)
+    filed = [
+        zendesk.add("incident", title="Mailbox full cannot receive mail", service="mail"),
+        jira.add("incident", title="mailbox full, cannot receive mail", service="mail"),
+        zendesk.add("incident", title="Mailbox full again cannot receive mail", service="mail"),
+    ]
+    await world.settle()
+    [problem] = itsm.records_of(RecordKind.PROBLEM)
+
+    itsm.edit(problem.remote_id, status="resolved", fix="Quota raised to 100 GB")
+    await world.settle()
+    await world.settle()
+    for remote, incident in zip((zendesk, jira, zendesk), filed, strict=True):
+        current = remote.get(incident.remote_id)
+        assert current.fields["status"] == "resolved"
+        assert current.fields["resolution_code"] == "fixed"
+        told = [c for c in current.comments if "has been fixed" in c.body]
+        assert len(told) == 1
