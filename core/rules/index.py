@@ -15,11 +15,14 @@ repeat finds them on every add, a similar title when asked (:meth:`nearest_pinne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from .fingerprint import ROWS, bands_for, similarity_tokens
+
+_WORD = re.compile(r"[a-z]+")
 
 # buckets_of reads a band as two 64-bit words: four 32-bit MinHash rows.
 assert ROWS == 4
@@ -83,6 +86,7 @@ class SimilarityIndex:
         self._pinned = _Generation()
         self._clusters = 0
         self._rotate_at: datetime | None = None
+        self._implied: dict[Hashable, frozenset[str]] = {}
 
     def __len__(self) -> int:
         generations = (self._current, self._previous, self._pinned)
@@ -121,7 +125,7 @@ class SimilarityIndex:
             if key not in self._current.entries:
                 self._current.put(key, entry)  # keep it past the next rotation
             return Match(entry.cluster, 1.0, new=False)
-        words = similarity_tokens(tuple(text.split()))
+        words = self._words(block, text)
         buckets = buckets or buckets_of(block, signature, self.bands)
         best, score = self._best(words, buckets, when)
         if best is None:
@@ -146,7 +150,7 @@ class SimilarityIndex:
         entry = self._live((block, text), when)
         if entry is not None:
             return entry.cluster, 1.0
-        words = similarity_tokens(tuple(text.split()))
+        words = self._words(block, text)
         best, score = self._best(words, buckets or buckets_of(block, signature, self.bands), when)
         return (best.cluster, score) if best is not None else None
 
@@ -163,10 +167,19 @@ class SimilarityIndex:
         entry = self._pinned.entries.get((block, text))
         if entry is not None:
             return entry.cluster, 1.0
-        words = similarity_tokens(tuple(text.split()))
+        words = self._words(block, text)
         buckets = buckets_of(block, signature, self.bands)
         best, score = self._best(words, buckets, datetime.max.replace(tzinfo=UTC), (self._pinned,))
         return (best.cluster, score) if best is not None else None
+
+    def _words(self, block: Hashable, text: str) -> frozenset[str]:
+        """The words two titles of one block are compared on: the block's own words (the
+        service in "VPN drops" within service vpn) say nothing there, so they go."""
+        words = similarity_tokens(tuple(text.split()))
+        implied = self._implied.get(block)
+        if implied is None:
+            implied = self._implied[block] = frozenset(_WORD.findall(str(block).casefold()))
+        return (words - implied) or words
 
     def _live(self, key: Key, when: datetime) -> _Entry | None:
         entry = self._current.entries.get(key)
