@@ -163,6 +163,12 @@ def _print_report(report: CycleReport, as_json: bool) -> None:
                     name: {"pull": asdict(r.pull), "push": asdict(r.push), "errors": r.errors}
                     for name, r in report.connectors.items()
                 },
+                "rules": {
+                    "seen": report.rules.seen,
+                    "proposed": dict(report.rules.counts),
+                    "applied": report.rules.applied,
+                    "errors": report.rules.errors,
+                },
             }
         )
         return
@@ -197,6 +203,13 @@ def _print_report(report: CycleReport, as_json: bool) -> None:
         ],
         rows,
     )
+    rules = report.rules
+    if rules.seen or rules.errors:
+        proposed = ", ".join(f"{n} {action}" for action, n in sorted(rules.counts.items()))
+        click.echo(
+            f"rules: {rules.seen} tickets looked at, {proposed or 'nothing proposed'}, "
+            f"{rules.applied} carried out" + "".join(f"; {e}" for e in rules.errors)
+        )
 
 
 def _print_plan(writes: list[dict[str, Any]], as_json: bool) -> None:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..errors import ItsmhubError
 from ..model import RecordKind
 from ..rules.builtin import RecurrenceSettings
 from ..rules.candidates import Candidate, add_departments, find_candidates
@@ -190,6 +191,11 @@ class RulesStep:
         self.position: tuple[datetime, str] | None = None
 
     async def run(self, hub: Hub) -> RulesReport:
+        """Observe what changed since the stored position and carry out the proposals.
+
+        A proposal that fails (the store refused it) leaves the position before its batch
+        and drops the warm session, so the next cycle decides that batch again.
+        """
         report = RulesReport()
         if not has_rules(hub.config):
             return report
@@ -198,37 +204,47 @@ class RulesStep:
             if not held:
                 report.errors.append("another itsmhub worker is running the rules")
                 return report
-            stored = _load_position(await hub.store.get_cursor(*CURSOR))
-            session = await self._session(hub, stored)
-            # Read again what changed shortly before the position: another worker's pull
-            # may commit a change stamped earlier than one we read. Seeing a ticket twice
-            # proposes nothing twice.
-            position = (stored[0] - hub.config.sync.overlap, "") if stored else None
-            until = hub.clock()
-            while True:
-                changed = await hub.store.facts_changed(position, until=until, limit=BATCH)
-                if not changed:
-                    break
-                batch = [facts for _, facts in changed]
-                proposals = await self._observe(hub, session, batch)
-                report.seen += len(batch)
-                report.proposals += proposals
-                report.counts.update(p.action.value for p in proposals)
-                for proposal in proposals:
-                    if await carry_out(hub, proposal):
-                        report.applied += 1
-                    else:
-                        report.unchanged += 1
-                last_at, last = changed[-1]
-                position = (last_at, last.record_id)
-                if stored is None or position > stored:
-                    stored = position
-                    await hub.store.put_cursor(*CURSOR, [last_at.isoformat(), last.record_id])
-                if len(changed) < BATCH:
-                    break
-            self.position = stored
+            try:
+                await self._run(hub, report)
+            except ItsmhubError as exc:
+                self.session = None  # rebuilt from the stored position next cycle
+                report.errors.append(f"rules: {exc}")
+                await hub.store.audit(
+                    "error.rules", connector="itsmhub", detail={"error": str(exc)}
+                )
         report.seconds = time.perf_counter() - started
         return report
+
+    async def _run(self, hub: Hub, report: RulesReport) -> None:
+        stored = _load_position(await hub.store.get_cursor(*CURSOR))
+        session = await self._session(hub, stored)
+        # Read again what changed shortly before the position: another worker's pull may
+        # commit a change stamped earlier than one we read. Seeing a ticket twice
+        # proposes nothing twice.
+        position = (stored[0] - hub.config.sync.overlap, "") if stored else None
+        until = hub.clock()
+        while True:
+            changed = await hub.store.facts_changed(position, until=until, limit=BATCH)
+            if not changed:
+                break
+            batch = [facts for _, facts in changed]
+            proposals = await self._observe(hub, session, batch)
+            report.seen += len(batch)
+            report.proposals += proposals
+            report.counts.update(p.action.value for p in proposals)
+            for proposal in proposals:
+                if await carry_out(hub, proposal):
+                    report.applied += 1
+                else:
+                    report.unchanged += 1
+            last_at, last = changed[-1]
+            position = (last_at, last.record_id)
+            if stored is None or position > stored:
+                stored = position
+                await hub.store.put_cursor(*CURSOR, [last_at.isoformat(), last.record_id])
+            self.position = stored
+            if len(changed) < BATCH:
+                break
 
     async def _session(self, hub: Hub, stored: tuple[datetime, str] | None) -> RuleSession:
         if self.session is not None and stored == self.position:

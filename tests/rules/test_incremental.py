@@ -106,3 +106,36 @@ async def test_incremental_decides_as_the_replay(
     # Another cycle, another process: nothing new to do.
     again = await RulesStep().run(live.hub)
     assert again.applied == 0
+
+
+async def test_a_failed_proposal_is_decided_again_next_cycle(
+    world_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from itsmhub.engine import rules_run
+    from itsmhub.errors import StoreError
+
+    world: World = await world_factory(["zendesk", "jira", "itsm"], rules=RULES)
+    for record in history(40, 3):
+        await world.hub.store.put_record(record)
+    world.clock.advance(timedelta(seconds=1))
+    real = rules_run.carry_out
+    failures = iter([True])
+
+    async def failing_once(hub: Any, proposal: AnyProposal) -> bool:
+        if next(failures, False):
+            raise StoreError("database is locked")
+        return await real(hub, proposal)
+
+    monkeypatch.setattr(rules_run, "carry_out", failing_once)
+    step = RulesStep()
+    first = await step.run(world.hub)
+    assert first.errors == ["rules: database is locked"]
+    world.clock.advance(timedelta(seconds=1))
+    second = await step.run(world.hub)
+    assert second.errors == []
+    expected = await replay(
+        world.hub, RuleSession(world.hub.config), since=None, now=world.clock.now
+    )
+    assert second.applied >= 1
+    assert shape(second.proposals) >= shape(expected.proposals) - shape(first.proposals)
+    assert (await RulesStep().run(world.hub)).applied == 0
