@@ -164,6 +164,8 @@ async def run_over_history(
 ) -> RulesReport:
     """``rules dry-run`` (``apply=False``) and ``rules apply`` (which keeps the proposals
     to carry them out after the replay, so give it no sink)."""
+    if apply and sink is not None:
+        raise ValueError("rules apply carries out the proposals it keeps: give it no sink")
     session = RuleSession(hub.config, only=only)
     report = await replay(hub, session, since=since, now=hub.clock(), progress=progress, sink=sink)
     if apply:
