@@ -54,10 +54,10 @@ class Catalog:
 
     def is_open(self, problem_id: str) -> bool:
         """Open, or about to be opened by a proposal of this run."""
-        if problem_id in self.proposed:
-            return True
         problem = self.problems.get(problem_id)
-        return problem is not None and problem.is_open
+        if problem is not None:  # what the store says beats what this run proposed
+            return problem.is_open
+        return problem_id in self.proposed
 
     def open_problem_of(self, record_id: str) -> str | None:
         """An open problem the ticket is linked to (the oldest id, for determinism)."""

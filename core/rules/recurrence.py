@@ -154,7 +154,9 @@ class RecurrenceEvaluator(Evaluator):
         pending: list[tuple[TicketFacts, float]],
     ) -> CreateProblem:
         first = pending[0][0]
-        problem_id = stable_id("recurrence", self.name, first.record_id)
+        # Named by its incidents: a retry or a replay names it the same, and a pattern that
+        # recurs after its first problem was closed gets a new one.
+        problem_id = stable_id("recurrence", self.name, *(m.record_id for m, _ in pending))
         self.covered[cluster] = problem_id
         self.catalog.propose_problem(problem_id, [m.record_id for m, _ in pending])
         for member, _ in pending:

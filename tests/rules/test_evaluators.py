@@ -216,3 +216,16 @@ def test_a_fixed_problem_tells_and_resolves_its_open_incidents() -> None:
     note, resolve = see(session, still_open)
     assert isinstance(note, AddNote) and "has been fixed" in note.body
     assert isinstance(resolve, ResolveIncident) and resolve.problem_id == fixed.record_id
+
+
+def test_a_pattern_that_recurs_after_its_problem_closed_opens_a_new_one() -> None:
+    session = session_with({"vpn": RECURRENCE})
+    first = [incident("SAP login timeout", service="sap", at=timedelta(hours=h)) for h in (1, 2, 3)]
+    [created] = see(session, *first)
+    closed = problem("Recurring: SAP login timeout", status=ProblemStatus.CLOSED)
+    closed.record_id = created.problem_id
+    session.learn(closed)
+    [again] = see(session, incident("SAP login timeout", service="sap", at=timedelta(hours=5)))
+    assert isinstance(again, CreateProblem)
+    assert again.problem_id != created.problem_id
+    assert len(again.members) == 4
