@@ -36,6 +36,7 @@ from itsmhub import (
     ProblemStatus,
     RecordError,
     RecordKind,
+    RemoteVersion,
     ResolutionCode,
     Visibility,
 )
@@ -520,3 +521,10 @@ def article_text(description: str, workaround: str, cause: str) -> str:
         if body:
             parts.append(f"<h3>{title}</h3><p>{html.escape(body)}</p>")
     return "".join(parts)
+
+
+def row_version(row: Row) -> RemoteVersion:
+    """The version a row's sys_mod_count and sys_updated_on say it is at."""
+    return RemoteVersion(
+        version=text(row, "sys_mod_count"), updated_at=parse_time(text(row, "sys_updated_on"))
+    )
