@@ -88,6 +88,27 @@ async def status_report(hub: AdminHub, only: str | None, at: datetime) -> dict[s
         },
         "checked_at": iso(at),
         "connectors": connectors,
+        "rules": await _rules(hub, at),
+    }
+
+
+async def _rules(hub: AdminHub, at: datetime) -> dict[str, Any]:
+    """Which rules act in each sync cycle, how far they got, and their last error."""
+    enabled = sorted(
+        name for name, rule in hub.config.rules.items() if rule.enabled and rule.type != "routing"
+    )
+    position: datetime | None = None
+    last_error: AuditEntry | None = None
+    if hub.store is not None:
+        stored = await hub.store.get_cursor("itsmhub", "rules")
+        if isinstance(stored, list) and stored:
+            position = datetime.fromisoformat(str(stored[0]))
+        last_error = await hub.store.last_audit("itsmhub", "error.rules")
+    return {
+        "enabled": enabled,
+        "position": iso(position),
+        "lag": ago(at - position) if position else None,
+        "last_error": _entry(last_error),
     }
 
 
@@ -137,6 +158,18 @@ def _print_report(report: dict[str, Any]) -> None:
         click.echo(f"store: {store['url']} (schema {store['schema_revision']})")
     else:
         click.echo(f"store: {store['url']} (not created yet: {NEVER})")
+    rules = report["rules"]
+    if rules["enabled"]:
+        caught_up = (
+            f"caught up to {rules['position']} ({rules['lag']} ago)"
+            if rules["position"]
+            else "not run yet"
+        )
+        click.echo(
+            f"rules: {len(rules['enabled'])} enabled ({', '.join(rules['enabled'])}), {caught_up}"
+        )
+        if rules["last_error"]:
+            click.echo(f"  last rules error: {_error_line(rules['last_error'])}")
     connectors = report["connectors"]
     if not connectors:
         click.echo("connectors: none configured")

@@ -154,3 +154,29 @@ def test_problem_candidates_rank_uncovered_clusters(store_config: Path) -> None:
     assert "VPN drops every few minutes" in table.output
     run(store_config, "rules", "apply")
     assert as_json(run(store_config, "problems", "candidates", "--json")) == []
+
+
+def test_status_shows_the_rules_and_how_far_they_got(store_config: Path) -> None:
+    report = as_json(run(store_config, "status", "--json"))
+    assert report["rules"] == {
+        "enabled": ["references", "vpn-recurs"],
+        "position": None,
+        "lag": None,
+        "last_error": None,
+    }
+    assert (
+        "rules: 2 enabled (references, vpn-recurs), not run yet"
+        in run(store_config, "status").output
+    )
+    url = f"sqlite:///{store_config.parent / 'itsmhub.db'}"
+
+    async def moved() -> None:
+        async with await Store.open(url) as store:
+            await store.put_cursor("itsmhub", "rules", [NOW.isoformat(), "hub-103"])
+            await store.audit("error.rules", connector="itsmhub", detail={"error": "locked"})
+
+    anyio.run(moved)
+    report = as_json(run(store_config, "status", "--json"))
+    assert report["rules"]["position"] is not None
+    assert report["rules"]["last_error"]["event"] == "error.rules"
+    assert "caught up to" in run(store_config, "status").output
