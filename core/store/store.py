@@ -24,6 +24,7 @@ read it with ``get_stored`` and write it with ``put_record(..., expected_version
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import datetime
@@ -44,6 +45,8 @@ from .outbox import OutboxOperations
 from .records import RecordOperations
 from .state import StateOperations
 from .sync_queries import SyncQueryOperations
+
+log = logging.getLogger("itsmhub.store")
 
 
 class _AllOperations(
@@ -109,7 +112,8 @@ class Store(_AllOperations):
         store = cls(engine, migration, clock=clock)
         if FACTS_REVISION in migration.applied and migration.from_revision is not None:
             # Tickets stored before facts existed get them once, on the upgrade.
-            await store.backfill_facts()
+            written = await store.backfill_facts()
+            log.info("computed rule facts for %d tickets stored before revision 0003", written)
         return store
 
     @property

@@ -146,6 +146,7 @@ async def test_upgrade_from_0001_keeps_the_data(
         assert store.migration.applied == ("0002", "0003")
         assert store.schema_revision == HEAD_REVISION
         assert "from 0001 to 0003 (ran 0002, 0003)" in caplog.text
+        assert "computed rule facts for 1 tickets stored before revision 0003" in caplog.text
         stored = await store.get_stored(incident.id)
         assert stored is not None
         assert stored.version == 3
