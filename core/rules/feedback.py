@@ -31,7 +31,8 @@ class KnownErrorFeedbackEvaluator(Evaluator):
     def __init__(self, name: str, settings: KnownErrorFeedbackSettings, catalog: Catalog) -> None:
         super().__init__(name, settings, catalog)
         self.index = SimilarityIndex(settings.similarity)
-        self.by_cluster: dict[int, str] = {}
+        # Similar known errors share a cluster: each keeps its place, the first valid wins.
+        self.by_cluster: dict[int, list[str]] = {}
         # Notes proposed in this session: a ticket seen twice in one run gets each once.
         self.noted: set[str] = set()
 
@@ -72,18 +73,20 @@ class KnownErrorFeedbackEvaluator(Evaluator):
         """Index a known error with a workaround, so incidents can be matched to it."""
         if problem.known_error and problem.workaround and not problem.fixed:
             match = self.index.add(_NO_BLOCK, problem.text, problem.signature, problem.opened_at)
-            self.by_cluster.setdefault(match.cluster, problem.record_id)
+            known = self.by_cluster.setdefault(match.cluster, [])
+            if problem.record_id not in known:
+                known.append(problem.record_id)
 
     def _match(self, facts: TicketFacts) -> tuple[str, float] | None:
         found = self.index.nearest(_NO_BLOCK, facts.text, facts.signature, facts.opened_at)
         if found is None:
             return None
         cluster, similarity = found
-        problem_id = self.by_cluster.get(cluster)
-        known = self.catalog.problems.get(problem_id) if problem_id else None
-        if known is None or not known.known_error or known.fixed or not known.workaround:
-            return None
-        return known.record_id, similarity
+        for problem_id in self.by_cluster.get(cluster, ()):
+            known = self.catalog.problems.get(problem_id)
+            if known is not None and known.known_error and known.workaround and not known.fixed:
+                return known.record_id, similarity
+        return None
 
     def _feedback(
         self, facts: TicketFacts, problem_id: str, *, linked: bool, score: float = 1.0

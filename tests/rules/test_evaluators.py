@@ -229,3 +229,26 @@ def test_a_pattern_that_recurs_after_its_problem_closed_opens_a_new_one() -> Non
     assert isinstance(again, CreateProblem)
     assert again.problem_id != created.problem_id
     assert len(again.members) == 4
+
+
+def test_a_fixed_known_error_leaves_a_similar_one_to_match() -> None:
+    session = session_with({"ke": {"type": "known_error_feedback", "similarity": 0.6}})
+    first = problem(
+        "VPN drops every few minutes",
+        known_error=True,
+        workaround="old",
+        status=ProblemStatus.ROOT_CAUSE_ANALYSIS,
+    )
+    second = problem(
+        "VPN drops every few minutes on laptops",
+        known_error=True,
+        workaround="Use the backup gateway",
+        status=ProblemStatus.ROOT_CAUSE_ANALYSIS,
+    )
+    session.learn(first)
+    session.learn(second)  # similar enough to share the first one's cluster
+    first.status, first.is_open, first.fixed = "resolved", False, True
+    session.learn(first)
+    link, note = see(session, incident("vpn drops every few minutes"))
+    assert isinstance(link, AddLink) and link.target_id == second.record_id
+    assert isinstance(note, AddNote) and "backup gateway" in note.body
