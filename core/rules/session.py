@@ -7,6 +7,7 @@ see ``itsmhub.engine.rules_run`` for reading the store and acting.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -38,6 +39,8 @@ _EVALUATORS: tuple[tuple[type, type[Evaluator]], ...] = (
     (RecurrenceSettings, RecurrenceEvaluator),
     (LinkingSettings, LinkingEvaluator),
 )
+
+_URL_PARTS = re.compile(r"[\s/?&=#]+")
 
 TICKETS = (RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR)
 PROBLEMS = (RecordKind.PROBLEM, RecordKind.KNOWN_ERROR)
@@ -119,10 +122,9 @@ class RuleSession:
         parts = urlsplit(mention)
         if parts.hostname not in self.hosts:
             return []  # a URL of an instance no connector knows
-        tokens = [t for t in parts.path.split("/") if t]
-        for values in parse_qs(parts.query).values():
-            tokens += values
-        return [t for t in tokens if any(c.isdigit() for c in t)]
+        # Query values may hold a URL of their own (ServiceNow's nav_to.do?uri=…sys_id=…).
+        text = " ".join([parts.path, *(v for vs in parse_qs(parts.query).values() for v in vs)])
+        return [t for t in _URL_PARTS.split(text) if t and any(c.isdigit() for c in t)]
 
     def system_of(self, mention: str) -> str | None:
         """The connector a URL mention belongs to (None for keys, which any may hold)."""

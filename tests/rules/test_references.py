@@ -60,6 +60,8 @@ def test_what_each_mention_looks_up(tmp_path: Path) -> None:
     url = f"https://acme.service-now.com/nav_to.do?uri=incident.do&sys_id={SYS_ID}"
     assert SYS_ID in rules.lookups(url)
     assert rules.system_of(url) == "servicenow"
+    nav = f"https://acme.service-now.com/nav_to.do?uri=incident.do%3Fsys_id%3D{SYS_ID}"
+    assert rules.lookups(nav) == [SYS_ID]
     assert rules.lookups("https://elsewhere.example.com/tickets/4711") == []
     assert rules.system_of("OPS-12") is None
 
