@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack
 from importlib.metadata import EntryPoint
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fakes.world import World, open_world
 
 from itsmhub.plugins import Plugins, load_plugins
 
@@ -45,3 +48,19 @@ def make_entry_point(
 def installed_plugins() -> Plugins:
     """The real plugins of this checkout, loaded once."""
     return load_plugins(environ={})
+
+
+@pytest.fixture
+async def world_factory(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """Build fake systems joined by a real hub (fakes/world.py); closed after the test."""
+    async with AsyncExitStack() as stack:
+        count = 0
+
+        async def make(systems: list[str], **options: Any) -> World:
+            nonlocal count
+            count += 1
+            folder = tmp_path / f"world{count}"
+            folder.mkdir()
+            return await stack.enter_async_context(open_world(folder, systems, **options))
+
+        yield make

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import anyio
 import pytest
 from click.testing import CliRunner, Result
+from fakes.configs import TWO_TOOLS as CONFIG
 
 from itsmhub.cli import cli, status_cmd
 from itsmhub.model import ExternalRef, Incident, Link, LinkKind, Problem
@@ -34,24 +35,6 @@ T = TypeVar("T")
 
 #: When everything in the seeded store happened; the cursors' watermark.
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-CONFIG = """\
-[store]
-url = "{url}"
-
-[connectors.jira]
-type = "jira"
-site_url = "https://acme.atlassian.net"
-email = "itsmhub@acme.example"
-api_token = "env:ITSMHUB_TEST_JIRA_TOKEN"
-projects = ["OPS"]
-
-[connectors.zendesk]
-type = "zendesk"
-subdomain = "acme"
-email = "itsmhub@acme.example"
-api_token = "env:ITSMHUB_TEST_ZENDESK_TOKEN"
-"""
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import pytest
 from click.testing import CliRunner, Result
+from fakes.configs import TWO_TOOLS
 
 from itsmhub.cli import cli
 from itsmhub.model import ExternalRef, Incident
@@ -17,23 +18,9 @@ from itsmhub.store import Store
 
 NOW = datetime.now(UTC)
 
-CONFIG = """\
-[store]
-url = "{url}"
-
-[connectors.jira]
-type = "jira"
-site_url = "https://acme.atlassian.net"
-email = "itsmhub@acme.example"
-api_token = "env:ITSMHUB_TEST_JIRA_TOKEN"
-projects = ["OPS"]
-
-[connectors.zendesk]
-type = "zendesk"
-subdomain = "acme"
-email = "itsmhub@acme.example"
-api_token = "env:ITSMHUB_TEST_ZENDESK_TOKEN"
-
+CONFIG = (
+    TWO_TOOLS
+    + """
 [rules.vpn-recurs]
 type = "recurrence"
 threshold = 3
@@ -51,6 +38,7 @@ trigger = "tagged"
 tag = "dig-later"
 create_in = "jira"
 """
+)
 
 TICKETS = [
     ("zendesk", "101", "VPN drops every few minutes on lt-0423", "vpn", 30),
