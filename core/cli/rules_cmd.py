@@ -160,7 +160,11 @@ def problems_group() -> None:
 
 @problems_group.command("candidates")
 @SINCE
-@click.option("--min-size", type=int, help="Incidents a cluster needs (default: the rule's).")
+@click.option(
+    "--min-size",
+    type=click.IntRange(min=2),
+    help="Incidents a cluster needs (default: the recurrence rule's threshold).",
+)
 @JSON
 @click.option("--limit", default=20, show_default=True, help="Clusters to print at most.")
 @click.pass_context
@@ -201,7 +205,7 @@ def candidates_command(
         ["disruption", "incidents", "people", "depts", "systems", "first", "last", "like"],
         [
             (
-                c.disruption,
+                f"{c.disruption:,.0f}",
                 len(c.incidents),
                 len(c.people),
                 len(c.departments) or "-",
