@@ -16,7 +16,7 @@ from ..model import LinkKind, RecordKind
 from .builtin import RecurrenceSettings
 from .catalog import Catalog, stable_id
 from .evaluator import Evaluator, evidence_of
-from .facts import TicketFacts
+from .facts import FACT_FIELDS, TicketFacts
 from .index import SimilarityIndex
 from .proposals import AddLink, AnyProposal, CreateProblem, Evidence
 
@@ -31,6 +31,7 @@ class RecurrenceEvaluator(Evaluator):
         super().__init__(name, settings, catalog)
         self.by_title = "title" in settings.fingerprint
         self.keys = [path for path in settings.fingerprint if path != "title"]
+        self._attributes = [FACT_FIELDS[path] for path in self.keys]
         self.index = SimilarityIndex(settings.similarity, settings.window)
         self.exact: dict[Hashable, int] = {}
         self.members: dict[int, deque[tuple[TicketFacts, float]]] = {}
@@ -44,7 +45,7 @@ class RecurrenceEvaluator(Evaluator):
         self.remembered: dict[str, int] = {}
 
     def block_of(self, facts: TicketFacts) -> tuple[Hashable, ...]:
-        return tuple(facts.rule_field(path) for path in self.keys)
+        return tuple([getattr(facts, attribute) for attribute in self._attributes])
 
     def observe(self, facts: TicketFacts, now: datetime) -> list[AnyProposal]:
         if facts.kind is not RecordKind.INCIDENT or facts.record_id in self.cluster_of:
@@ -53,7 +54,7 @@ class RecurrenceEvaluator(Evaluator):
             # Opened before every window still open: it was counted (or not) when it was
             # new; an edit months later (seen again by the sync cycle) is no recurrence.
             return []
-        if not self.applies(facts, now):
+        if self._when is not None and not self.applies(facts, now):
             return []
         if self.latest is None or facts.opened_at > self.latest:
             self.latest = facts.opened_at

@@ -81,8 +81,10 @@ class RuleSession:
         self.catalog.observe(facts)
         proposals: list[AnyProposal] = []
         for evaluator in self.evaluators:
-            proposals += evaluator.observe(facts, now)
-        if any(_links_to_a_problem(p, facts.record_id) for p in proposals):
+            made = evaluator.observe(facts, now)
+            if made:
+                proposals += made
+        if proposals and any(_links_to_a_problem(p, facts.record_id) for p in proposals):
             # Another rule just put it under a problem: if that one is a known error, its
             # workaround is due now, not on some later change of the ticket.
             proposals += self.feedback(facts, now)

@@ -176,10 +176,6 @@ def _join(values: tuple[str, ...]) -> str:
     return _SEPARATOR.join(values)
 
 
-def _split(text: str) -> tuple[str, ...]:
-    return tuple(text.split(_SEPARATOR)) if text else ()
-
-
 def _row(facts: TicketFacts) -> dict[str, Any]:
     return {
         "record_id": facts.record_id,
@@ -242,14 +238,14 @@ def _facts(row: Sequence[Any]) -> TicketFacts:
         assignment_group,
         reporter,
         device,
-        _split(tags),
+        tuple(tags.split(_SEPARATOR)) if tags else (),
         tuple(tokens.split()),
         bytes(signature),
         resolution_code,
-        _split(problem_ids),
-        _split(related_ids),
-        _split(mentions),
-        _split(notes),
+        tuple(problem_ids.split(_SEPARATOR)) if problem_ids else (),
+        tuple(related_ids.split(_SEPARATOR)) if related_ids else (),
+        tuple(mentions.split(_SEPARATOR)) if mentions else (),
+        tuple(notes.split(_SEPARATOR)) if notes else (),
         bool(known_error),
         workaround,
         bool(root_cause),
