@@ -19,6 +19,7 @@ import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 
 from .fingerprint import ROWS, bands_for, similarity_tokens
 
@@ -203,41 +204,47 @@ class SimilarityIndex:
         when: datetime,
         generations: tuple[_Generation, ...] | None = None,
     ) -> tuple[_Entry | None, float]:
-        """The most similar live entry at or above the threshold (the hot loop: inlined)."""
+        """The most similar live entry at or above the threshold (the hot loop: inlined).
+
+        Candidates are gathered per generation with C-level set and map calls: most
+        buckets are empty, and a Python loop over them costs more than the rest.
+        """
         best: _Entry | None = None
         best_score = 0.0
         threshold = self.threshold
         horizon = when - self.window if self.window is not None else None
         size = len(words)
-        seen: set[Key] = set()
-        remember = seen.add
+        empty = repeat((), len(buckets))
         if generations is None:
             generations = (self._current, self._previous)
+        seen: set[Key] = set()
         for generation in generations:
             if not generation.entries:
                 continue
-            entries, lookup = generation.entries, generation.buckets.get
-            for bucket in buckets:
-                for key in lookup(bucket, ()):
-                    if key in seen:
-                        continue
-                    remember(key)
-                    candidate = entries[key]
-                    expired = horizon is not None and candidate.last_seen < horizon
-                    if expired and not candidate.pinned:
-                        continue
-                    tokens = candidate.tokens
-                    other = len(tokens)
-                    # Jaccard is at most the ratio of the sizes: skip the set work below it.
-                    if min(size, other) < threshold * max(size, other):
-                        continue
-                    common = len(words & tokens)
-                    score = common / (size + other - common) if size or other else 1.0
-                    if score < threshold or score < best_score:
-                        continue
-                    # Ties go to the older cluster, so replays decide the same way.
-                    if best is None or score > best_score or candidate.cluster < best.cluster:
-                        best, best_score = candidate, score
+            found = set().union(*map(generation.buckets.get, buckets, empty))
+            found -= seen
+            if not found:
+                continue
+            seen |= found
+            entries = generation.entries
+            # Any order decides the same: the best score wins, ties go to the older cluster.
+            for key in found:
+                candidate = entries[key]
+                expired = horizon is not None and candidate.last_seen < horizon
+                if expired and not candidate.pinned:
+                    continue
+                tokens = candidate.tokens
+                other = len(tokens)
+                # Jaccard is at most the ratio of the sizes: skip the set work below it.
+                if min(size, other) < threshold * max(size, other):
+                    continue
+                common = len(words & tokens)
+                score = common / (size + other - common) if size or other else 1.0
+                if score < threshold or score < best_score:
+                    continue
+                # Ties go to the older cluster, so replays decide the same way.
+                if best is None or score > best_score or candidate.cluster < best.cluster:
+                    best, best_score = candidate, score
         return best, best_score
 
     def _rotate(self, when: datetime) -> None:
