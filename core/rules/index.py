@@ -214,14 +214,13 @@ class SimilarityIndex:
         threshold = self.threshold
         horizon = when - self.window if self.window is not None else None
         size = len(words)
-        empty = repeat((), len(buckets))
         if generations is None:
             generations = (self._current, self._previous)
         seen: set[Key] = set()
         for generation in generations:
             if not generation.entries:
                 continue
-            found = set().union(*map(generation.buckets.get, buckets, empty))
+            found = set().union(*map(generation.buckets.get, buckets, repeat((), len(buckets))))
             found -= seen
             if not found:
                 continue
