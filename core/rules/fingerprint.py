@@ -105,7 +105,7 @@ def fingerprint(title: str) -> Fingerprint:
 
 def similarity_tokens(tokens: tuple[str, ...]) -> frozenset[str]:
     """The tokens two titles are compared on: the words, or the placeholders if no word."""
-    words = frozenset(token for token in tokens if not token.startswith("_"))
+    words = frozenset([token for token in tokens if token[0] != "_"])
     return words or frozenset(tokens)
 
 

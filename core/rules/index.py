@@ -114,7 +114,8 @@ class SimilarityIndex:
     ) -> Match:
         """Place a title (its fingerprint text and signature) seen at ``when``; pass its
         ``buckets`` if they were computed already (see :func:`buckets_of`)."""
-        self._rotate(when)
+        if self._rotate_at is None or when >= self._rotate_at:
+            self._rotate(when)
         key = (block, text)
         entry = self._current.entries.get(key) or self._live(key, when)
         if entry is not None and self._expired(entry, when):

@@ -124,9 +124,12 @@ class RecurrenceEvaluator(Evaluator):
 
     def _expire(self, now: datetime) -> None:
         """Forget members older than the window, and clusters left with none."""
+        expiry = self.expiry
+        if not expiry or expiry[0][0] >= now - self.settings.window:
+            return  # the common case, once per ticket
         horizon = now - self.settings.window
-        while self.expiry and self.expiry[0][0] < horizon:
-            _, cluster = self.expiry.popleft()
+        while expiry and expiry[0][0] < horizon:
+            _, cluster = expiry.popleft()
             members = self.members.get(cluster)
             while members and members[0][0].opened_at < horizon:
                 old, _ = members.popleft()
