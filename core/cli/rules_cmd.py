@@ -146,7 +146,7 @@ def explain_command(ctx: click.Context, ident: str, only: str | None, as_json: b
     click.echo(f"{found.facts.name}: {found.facts.title}")
     for name, checks in found.rules.items():
         matched = all(held for _, held in checks)
-        click.echo(f"\n rule {name}: {'matches' if matched else 'does not match'}")
+        click.echo(f"\n rule {name}: {'applies' if matched else 'does not apply'}")
         for test, held in checks:
             click.echo(f"   {'✓' if held else '✗'} {test}")
     counts = Counter(p.action.value for p in found.proposals)

@@ -117,7 +117,7 @@ def test_since_limits_the_history(store_config: Path) -> None:
 def test_explain_says_which_tests_held(store_config: Path) -> None:
     result = run(store_config, "rules", "explain", "zendesk:103")
     assert result.exit_code == 0, result.output
-    assert "rule references: matches" in result.output
+    assert "rule references: applies" in result.output
     assert "✓ its text mentions ['OPS-1']" in result.output
     report = as_json(run(store_config, "rules", "explain", "hub-102", "--json"))
     assert [p["action"] for p in report["proposals"]] == ["create_problem"]
