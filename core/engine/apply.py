@@ -20,7 +20,14 @@ from ..errors import RecordError
 from ..model import AnyRecordType, Comment, ExternalRef, Link, new_id
 from ..store import Base, DeadLetterIn, OutboxItemIn, OutboxOperation, StoreTransaction
 from .comments import merge_comments
-from .fanout import enqueue_comment, enqueue_link, propagate, receivers, send_everything
+from .fanout import (
+    enqueue_comment,
+    enqueue_link,
+    propagate,
+    queue_create,
+    receivers,
+    send_everything,
+)
 from .fields import sync_fields, with_fields
 from .hub import Hub
 from .merge import Holder, merge
@@ -42,11 +49,6 @@ class PullStats:
     def add(self, other: PullStats) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-def new_marker() -> str:
-    """A correlation marker: safe in a Jira label, a Zendesk external_id, a sys field."""
-    return f"itsmhub-{new_id().lower()}"
 
 
 @dataclass
@@ -201,14 +203,8 @@ class PageApplier:
                 },
             )
         for route in routes:
-            await self.tx.enqueue(
-                OutboxItemIn(
-                    connector=route.target,
-                    record_id=record.id,
-                    operation=OutboxOperation.CREATE,
-                    payload={"rule": route.rule, "options": route.options},
-                    correlation_marker=new_marker(),
-                )
+            await queue_create(
+                self.tx, route.target, record.id, rule=route.rule, options=route.options
             )
         await self._send_links(record, resolved)
 

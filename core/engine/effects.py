@@ -27,9 +27,8 @@ from ..model import (
 from ..model.records import ResolutionCode
 from ..rules.facts import TICKET_KINDS
 from ..rules.proposals import AddLink, AddNote, AnyProposal, CreateProblem, ResolveIncident
-from ..store import OutboxItemIn, OutboxOperation, StoreTransaction, VersionConflict
-from .apply import new_marker
-from .fanout import enqueue_comment, enqueue_link, propagate
+from ..store import StoreTransaction, VersionConflict
+from .fanout import enqueue_comment, enqueue_link, propagate, queue_create
 from .hub import Hub
 
 _CLOSED_PROBLEM = frozenset({ProblemStatus.RESOLVED, ProblemStatus.CLOSED, ProblemStatus.CANCELED})
@@ -88,14 +87,8 @@ async def _create_problem(hub: Hub, tx: StoreTransaction, proposal: CreateProble
     except VersionConflict:
         return False
     if proposal.create_in in hub.connectors:
-        await tx.enqueue(
-            OutboxItemIn(
-                connector=proposal.create_in,
-                record_id=problem.id,
-                operation=OutboxOperation.CREATE,
-                payload={"rule": proposal.rule, "options": proposal.options},
-                correlation_marker=new_marker(),
-            )
+        await queue_create(
+            tx, proposal.create_in, problem.id, rule=proposal.rule, options=proposal.options
         )
     reason = f"{proposal.rule}: {proposal.reason}"
     for member in waiting:

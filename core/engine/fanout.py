@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from ..model import AnyRecordType, Link
+from pydantic import JsonValue
+
+from ..model import AnyRecordType, Link, new_id
 from ..store import OutboxItemIn, OutboxOperation, StoreTransaction
 from .fields import changed, sync_fields
 from .hub import Hub
+
+
+def new_marker() -> str:
+    """A correlation marker: safe in a Jira label, a Zendesk external_id, a sys field."""
+    return f"itsmhub-{new_id().lower()}"
 
 
 async def propagate(hub: Hub, tx: StoreTransaction, record: AnyRecordType, *, source: str) -> None:
@@ -30,6 +37,22 @@ async def queue_update(tx: StoreTransaction, target: str, record_id: str) -> Non
         await tx.enqueue(
             OutboxItemIn(connector=target, record_id=record_id, operation=OutboxOperation.UPDATE)
         )
+
+
+async def queue_create(
+    tx: StoreTransaction, target: str, record_id: str, *, rule: str, options: dict[str, JsonValue]
+) -> None:
+    """Queue the creation of ``record_id``'s copy in ``target``, with a fresh correlation
+    marker (written before the vendor call, so a retried create finds its first try)."""
+    await tx.enqueue(
+        OutboxItemIn(
+            connector=target,
+            record_id=record_id,
+            operation=OutboxOperation.CREATE,
+            payload={"rule": rule, "options": options},
+            correlation_marker=new_marker(),
+        )
+    )
 
 
 async def enqueue_comment(
