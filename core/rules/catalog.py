@@ -73,7 +73,3 @@ class Catalog:
             return False
         self._related.add(pair)
         return True
-
-    def forget(self, record_id: str) -> None:
-        """Drop link knowledge of a ticket that left every window (bounds memory)."""
-        self._links.pop(record_id, None)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..model import RecordKind
+from ..model import LinkKind, RecordKind
 from .base import RuleSettings
 from .catalog import Catalog
 from .facts import TicketFacts
 from .matcher import explain, matches
-from .proposals import AnyProposal, Evidence
+from .proposals import AddLink, AddNote, AnyProposal, Evidence
 
 
 class Evaluator:
@@ -42,6 +42,32 @@ class Evaluator:
     def kinds(self) -> list[str]:
         """The ticket kinds the rule looks at."""
         return [RecordKind.INCIDENT.value]
+
+    def link(
+        self, facts: TicketFacts, target: str, target_name: str, kind: LinkKind, why: str
+    ) -> AddLink:
+        """Propose linking the ticket to ``target``, with the ticket as the evidence."""
+        # Built from facts already validated, often per dry-run: skip validation.
+        return AddLink.model_construct(
+            rule=self.name,
+            reason=why,
+            record_id=facts.record_id,
+            target_id=target,
+            target_name=target_name,
+            kind=kind,
+            evidence=[evidence_of(facts, why)],
+        )
+
+    def note(self, facts: TicketFacts, note_id: str, body: str, why: str) -> AddNote:
+        """Propose an internal note on the ticket, once: ``note_id`` is its stable id."""
+        return AddNote(
+            rule=self.name,
+            reason=why,
+            record_id=facts.record_id,
+            note_id=note_id,
+            body=body,
+            evidence=[evidence_of(facts, why)],
+        )
 
 
 def evidence_of(facts: TicketFacts, why: str) -> Evidence:

@@ -16,7 +16,7 @@ from .catalog import Catalog, stable_id
 from .evaluator import Evaluator, evidence_of
 from .facts import RULE_NOTE_PREFIX, TicketFacts
 from .index import SimilarityIndex
-from .proposals import AddLink, AddNote, AnyProposal, ResolveIncident
+from .proposals import AnyProposal, ResolveIncident
 
 _NO_BLOCK = ()
 
@@ -113,52 +113,32 @@ class KnownErrorFeedbackEvaluator(Evaluator):
         )
         if not linked and target not in self.catalog.problems_of(facts.record_id):
             self.catalog.link(facts.record_id, target)
-            proposals.append(
-                AddLink(
-                    rule=self.name,
-                    reason=why,
-                    record_id=facts.record_id,
-                    target_id=target,
-                    target_name=problem.name,
-                    kind=LinkKind.CAUSED_BY,
-                    evidence=[evidence_of(facts, why)],
-                )
-            )
+            proposals.append(self.link(facts, target, problem.name, LinkKind.CAUSED_BY, why))
         note = note_id("workaround", problem_id, facts.record_id)
-        if note not in facts.notes and note not in self.noted:
-            self.noted.add(note)
+        if self._first(facts, note):
             body = self.settings.note.format(
                 key=problem.name, title=problem.title, workaround=problem.workaround, url=""
             )
-            proposals.append(
-                AddNote(
-                    rule=self.name,
-                    reason=f"workaround of {problem.name}: {why}",
-                    record_id=facts.record_id,
-                    note_id=note,
-                    body=body,
-                    evidence=[evidence_of(facts, why)],
-                )
-            )
+            proposals.append(self.note(facts, note, body, f"workaround of {problem.name}: {why}"))
         return proposals
+
+    def _first(self, facts: TicketFacts, note: str) -> bool:
+        """Whether the note is neither on the ticket nor proposed already in this run."""
+        if note in facts.notes or note in self.noted:
+            return False
+        self.noted.add(note)
+        return True
 
     def _fixed(self, facts: TicketFacts, problem: TicketFacts) -> list[AnyProposal]:
         why = f"its problem {problem.name} was resolved with a permanent fix"
         proposals: list[AnyProposal] = []
         note = note_id("fixed", problem.record_id, facts.record_id)
-        if note not in facts.notes and note not in self.noted:
-            self.noted.add(note)
-            proposals.append(
-                AddNote(
-                    rule=self.name,
-                    reason=why,
-                    record_id=facts.record_id,
-                    note_id=note,
-                    body=f"Problem {problem.name} ({problem.title}) has been fixed. "
-                    "Please check whether this incident is solved.",
-                    evidence=[evidence_of(facts, why)],
-                )
+        if self._first(facts, note):
+            body = (
+                f"Problem {problem.name} ({problem.title}) has been fixed. "
+                "Please check whether this incident is solved."
             )
+            proposals.append(self.note(facts, note, body, why))
         resolving = f"resolve:{facts.record_id}"
         if self.settings.resolve_on_fix and resolving not in self.noted:
             self.noted.add(resolving)

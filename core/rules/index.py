@@ -110,16 +110,12 @@ class SimilarityIndex:
         text: str,
         signature: bytes,
         when: datetime,
-        buckets: list[int] | None = None,
     ) -> Match:
-        """Place a title (its fingerprint text and signature) seen at ``when``; pass its
-        ``buckets`` if they were computed already (see :func:`buckets_of`)."""
+        """Place a title (its fingerprint text and signature) seen at ``when``."""
         if self._rotate_at is None or when >= self._rotate_at:
             self._rotate(when)
         key = (block, text)
-        entry = self._current.entries.get(key) or self._live(key, when)
-        if entry is not None and self._expired(entry, when):
-            entry = None
+        entry = self._live(key, when)
         if entry is not None:
             # The same fingerprint again: no similarity search needed.
             if when > entry.last_seen:
@@ -128,7 +124,7 @@ class SimilarityIndex:
                 self._current.put(key, entry)  # keep it past the next rotation
             return Match(entry.cluster, 1.0, new=False)
         words = self._words(block, text)
-        buckets = buckets or buckets_of(block, signature, self.bands)
+        buckets = buckets_of(block, signature, self.bands)
         best, score = self._best(words, buckets, when)
         if best is None:
             self._clusters += 1
@@ -144,7 +140,6 @@ class SimilarityIndex:
         text: str,
         signature: bytes,
         when: datetime,
-        buckets: list[int] | None = None,
     ) -> tuple[int, float] | None:
         """The cluster most similar to a title, without adding it; None below threshold."""
         if not self:
@@ -153,7 +148,7 @@ class SimilarityIndex:
         if entry is not None:
             return entry.cluster, 1.0
         words = self._words(block, text)
-        best, score = self._best(words, buckets or buckets_of(block, signature, self.bands), when)
+        best, score = self._best(words, buckets_of(block, signature, self.bands), when)
         return (best.cluster, score) if best is not None else None
 
     def nearest_pinned(

@@ -17,10 +17,10 @@ from datetime import datetime
 from ..durations import format_duration
 from .builtin import LinkingSettings, LinkMethod
 from .catalog import Catalog
-from .evaluator import Evaluator, evidence_of
+from .evaluator import Evaluator
 from .facts import TicketFacts
 from .index import SimilarityIndex
-from .proposals import AddLink, AnyProposal
+from .proposals import AnyProposal
 
 
 class LinkingEvaluator(Evaluator):
@@ -79,7 +79,7 @@ class LinkingEvaluator(Evaluator):
                 if target == facts.record_id or self._linked(facts, target):
                     continue
                 why = f"its text mentions {mention} ({system})"
-                proposals.append(self._link(facts, target, why, mention))
+                proposals.append(self.link(facts, target, mention, self.settings.link_kind, why))
         return proposals
 
     def _nearby(self, facts: TicketFacts, key: Hashable, why: str) -> list[AnyProposal]:
@@ -105,7 +105,7 @@ class LinkingEvaluator(Evaluator):
             return []
         window = format_duration(self.settings.window)
         why = f"{why} within {window} of {earlier.name}"
-        return [self._link(facts, earlier.record_id, why, earlier.name)]
+        return [self.link(facts, earlier.record_id, earlier.name, self.settings.link_kind, why)]
 
     def _expire(self, now: datetime) -> None:
         horizon = now - self.settings.window
@@ -121,14 +121,3 @@ class LinkingEvaluator(Evaluator):
         if target in facts.related_ids or target in facts.problem_ids:
             return True
         return not self.catalog.relate(facts.record_id, target)
-
-    def _link(self, facts: TicketFacts, target: str, why: str, name: str) -> AddLink:
-        return AddLink.model_construct(
-            rule=self.name,
-            reason=why,
-            record_id=facts.record_id,
-            target_id=target,
-            target_name=name,
-            kind=self.settings.link_kind,
-            evidence=[evidence_of(facts, why)],
-        )

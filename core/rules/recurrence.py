@@ -54,7 +54,7 @@ class RecurrenceEvaluator(Evaluator):
             # Opened before every window still open: it was counted (or not) when it was
             # new; an edit months later (seen again by the sync cycle) is no recurrence.
             return []
-        if self._when is not None and not self.applies(facts, now):
+        if not self.applies(facts, now):
             return []
         if self.latest is None or facts.opened_at > self.latest:
             self.latest = facts.opened_at
@@ -141,15 +141,7 @@ class RecurrenceEvaluator(Evaluator):
     def _link(self, facts: TicketFacts, problem: str, similarity: float) -> AddLink:
         name = self.catalog.problems[problem].name if problem in self.catalog.problems else problem
         why = f"recurs: same pattern as problem {name} ({self._match_words(similarity)})"
-        return AddLink.model_construct(
-            rule=self.name,
-            reason=why,
-            record_id=facts.record_id,
-            target_id=problem,
-            target_name=name,
-            kind=LinkKind.CAUSED_BY,
-            evidence=[evidence_of(facts, why)],
-        )
+        return self.link(facts, problem, name, LinkKind.CAUSED_BY, why)
 
     def _create(
         self,
