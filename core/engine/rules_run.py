@@ -169,12 +169,13 @@ async def run_over_history(
     session = RuleSession(hub.config, only=only)
     report = await replay(hub, session, since=since, now=hub.clock(), progress=progress, sink=sink)
     if apply:
-        await _carry_out(hub, report)
+        await _carry_out(hub, report.proposals, report)
     return report
 
 
-async def _carry_out(hub: Hub, report: RulesReport) -> None:
-    for proposal in report.proposals:
+async def _carry_out(hub: Hub, proposals: list[AnyProposal], report: RulesReport) -> None:
+    """Carry each proposal out, counting what changed and what was done already."""
+    for proposal in proposals:
         if await carry_out(hub, proposal):
             report.applied += 1
         else:
@@ -234,11 +235,7 @@ class RulesStep:
             report.seen += len(batch)
             report.proposals += proposals
             report.counts.update(p.action.value for p in proposals)
-            for proposal in proposals:
-                if await carry_out(hub, proposal):
-                    report.applied += 1
-                else:
-                    report.unchanged += 1
+            await _carry_out(hub, proposals, report)
             last_at, last = changed[-1]
             position = (last_at, last.record_id)
             if stored is None or position > stored:
