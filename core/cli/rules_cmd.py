@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -20,18 +20,28 @@ from .records_cmd import resolve
 from .sync_cmd import _Progress
 
 
-def _since(value: str | None) -> timedelta | None:
+def _window(ctx: click.Context, param: click.Parameter, value: str) -> timedelta | None:
+    """``--since``: a duration, or None for all of history."""
+    if value == "all":
+        return None
     try:
-        return parse_duration(value) if value else None
+        return parse_duration(value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--since") from None
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def _start(hub: Hub, window: timedelta | None) -> datetime | None:
+    """Where history starts for ``--since``: that long before now, or the beginning."""
+    return hub.clock() - window if window is not None else None
 
 
 SINCE = click.option(
     "--since",
+    "window",
     metavar="DURATION",
     default="90d",
     show_default=True,
+    callback=_window,
     help="How far back to look, e.g. 30d, 12w ('all' for everything).",
 )
 RULE = click.option("--rule", "only", metavar="NAME", help="Only this rule (even if disabled).")
@@ -52,10 +62,9 @@ def rules_group() -> None:
 @click.pass_context
 @handle_errors
 def dry_run_command(
-    ctx: click.Context, since: str, only: str | None, as_json: bool, limit: int
+    ctx: click.Context, window: timedelta | None, only: str | None, as_json: bool, limit: int
 ) -> None:
     """Print what every rule would link, note and create, with the evidence; write nothing."""
-    window = None if since == "all" else _since(since)
 
     shown: list[AnyProposal] = []
 
@@ -66,7 +75,7 @@ def dry_run_command(
 
     async def work(admin: AdminHub) -> Any:
         hub = _offline_hub(admin)
-        start = hub.clock() - window if window else None
+        start = _start(hub, window)
         with _Progress(enabled=not as_json) as advance:
             return await run_over_history(hub, since=start, only=only, progress=advance, sink=keep)
 
@@ -80,12 +89,13 @@ def dry_run_command(
 @JSON
 @click.pass_context
 @handle_errors
-def apply_command(ctx: click.Context, since: str, only: str | None, as_json: bool) -> None:
+def apply_command(
+    ctx: click.Context, window: timedelta | None, only: str | None, as_json: bool
+) -> None:
     """Do what "rules dry-run" shows; the changes leave through the outbox on the next sync."""
-    window = None if since == "all" else _since(since)
 
     async def work(hub: Hub) -> Any:
-        start = hub.clock() - window if window else None
+        start = _start(hub, window)
         return await run_over_history(hub, since=start, only=only, apply=True)
 
     report = run_engine(ctx.obj["config_path"], work)
@@ -170,14 +180,13 @@ def problems_group() -> None:
 @click.pass_context
 @handle_errors
 def candidates_command(
-    ctx: click.Context, since: str, min_size: int | None, as_json: bool, limit: int
+    ctx: click.Context, window: timedelta | None, min_size: int | None, as_json: bool, limit: int
 ) -> None:
     """Rank recurring clusters no problem covers yet, most disruptive first."""
-    window = None if since == "all" else _since(since)
 
     async def work(admin: AdminHub) -> Any:
         hub = _offline_hub(admin)
-        start = hub.clock() - window if window else None
+        start = _start(hub, window)
         return await problem_candidates(hub, since=start, min_size=min_size)
 
     found = run_admin(ctx, work)[:limit]
