@@ -1,15 +1,17 @@
 """The connector contract: one instance per configured system, called by the engine.
 
-A plugin subclasses :class:`Connector`, declares its ``kind``, its ``settings_model`` and
-the record kinds it holds, and hands the class to the core through the
-``register_connectors`` hook. The engine builds one instance per ``[connectors.<name>]``
-table and calls the typed methods below; a connector never sees another connector, the
-store or the engine.
+A plugin subclasses :class:`Connector`, declares its ``kind``, its ``settings_model``, the
+record kinds it holds (and, where they differ from one per kind, its streams), and hands
+the class to the core through the ``register_connectors`` hook. The engine builds one
+instance per ``[connectors.<name>]`` table and calls the typed methods below; a connector
+never sees another connector, the store or the engine. The values exchanged are in
+``exchange.py``.
 
-Every method has a default body that refuses with
-:class:`~itsmhub.errors.NotImplementedYet`, so a connector can grow method by method;
-:meth:`Connector.capabilities` reports what a class really implements, and
-``itsmhub plugins`` shows it.
+Every optional method has a default body that refuses with
+:class:`~itsmhub.errors.NotImplementedYet`. :meth:`Connector.capabilities` reports what a
+class really implements; the engine never queues a write a connector cannot make (it
+audits why instead), ``config check`` refuses a config that asks for one, and
+``itsmhub plugins`` shows each connector's capabilities.
 """
 
 from __future__ import annotations
@@ -18,27 +20,41 @@ import logging
 from abc import ABC
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from pydantic import (
-    AnyUrl,
-    BaseModel,
-    ConfigDict,
-    Field,
-    JsonValue,
-    SecretStr,
-    computed_field,
-)
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, JsonValue, SecretStr
 
-from .errors import ItsmhubError, NotImplementedYet
-from .model import AnyRecord, Comment, ExternalRef, LinkKind, RecordKind, UtcDateTime, utcnow
+from .errors import NotImplementedYet, RemoteChanged
+from .exchange import (
+    CheckResult,
+    FieldChanges,
+    PullItem,
+    PullRequest,
+    RemoteChange,
+    RemoteVersion,
+    Stream,
+    WebhookReply,
+    WebhookRequest,
+    Write,
+    WriteOutcome,
+)
+from .model import (
+    NOT_SYNCED,
+    AnyRecord,
+    Comment,
+    ExternalRef,
+    LinkKind,
+    PersonRef,
+    RecordKind,
+    utcnow,
+)
 from .secrets import SecretRef
 
 if TYPE_CHECKING:
     import httpx
 
-    from .http import HttpSettings
+    from .http import HttpSettings, RateBudget
 
 
 # --- settings ---------------------------------------------------------------------
@@ -82,140 +98,6 @@ class ConnectorSettings(BaseModel):
         return hosts
 
 
-# --- values exchanged with the engine ----------------------------------------------
-
-
-class _Value(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Cursor(_Value):
-    """How far a pull got: a vendor watermark and/or token, plus the boundary already seen.
-
-    ``seen`` holds ``(remote_id, version)`` pairs at the watermark, so an overlapping
-    re-read of the boundary is de-duplicated instead of applied twice.
-    """
-
-    watermark: UtcDateTime | None = None
-    token: str | None = None
-    seen: frozenset[tuple[str, str]] = frozenset()
-
-
-class PullRequest(_Value):
-    """What the engine asks a connector to read."""
-
-    kind: RecordKind
-    cursor: Cursor | None = None
-    since: UtcDateTime | None = Field(None, description="backfill lower bound (inclusive)")
-    until: UtcDateTime | None = Field(None, description="backfill upper bound (exclusive)")
-
-
-class RemoteChange(_Value):
-    """One record as the remote holds it now, already mapped to the neutral model."""
-
-    kind: RecordKind
-    remote_id: str
-    version: str = Field(description="the vendor's version: sys_mod_count, updated stamp")
-    changed_at: UtcDateTime
-    record: AnyRecord | None = Field(None, description="None when the remote deleted it")
-    deleted: bool = False
-    marker: str | None = Field(None, description="our correlation marker, if it carries one")
-
-
-class RejectedRecord(_Value):
-    """A remote record that could not be read or mapped; it is dead-lettered, not dropped."""
-
-    kind: RecordKind
-    remote_id: str | None
-    version: str | None = None
-    reason: str
-    error_class: str = "RecordError"
-    excerpt: dict[str, JsonValue] | None = Field(
-        None, description="a redacted excerpt of the payload, for the dead-letter list"
-    )
-
-
-class Checkpoint(_Value):
-    """Everything yielded before this is complete up to ``cursor``: safe to persist."""
-
-    cursor: Cursor
-
-
-PullItem = RemoteChange | RejectedRecord | Checkpoint
-
-
-class FieldChange(_Value):
-    field: str
-    old: JsonValue = None
-    new: JsonValue = None
-
-
-class FieldChanges(_Value):
-    """The neutral fields one system must receive, with the values it had before."""
-
-    kind: RecordKind
-    changes: tuple[FieldChange, ...]
-
-    def names(self) -> list[str]:
-        return [change.field for change in self.changes]
-
-
-class RemoteVersion(_Value):
-    """What a write produced, so the base can record it and the echo is recognised."""
-
-    version: str | None = None
-    updated_at: UtcDateTime | None = None
-
-
-class CheckItem(_Value):
-    name: str
-    ok: bool
-    detail: str = ""
-    fix: str | None = None
-
-
-class CheckResult(_Value):
-    """The answer to ``itsmhub connectors check`` for one connector."""
-
-    connector: str
-    items: tuple[CheckItem, ...]
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def ok(self) -> bool:
-        return all(item.ok for item in self.items)
-
-
-class WebhookEvent(_Value):
-    """A verified nudge: record ``remote_id`` may have changed; re-read it through the API."""
-
-    kind: RecordKind | None = None
-    remote_id: str
-    event_type: str
-    delivery_id: str | None = Field(None, description="the vendor's id, for de-duplication")
-    occurred_at: UtcDateTime | None = None
-
-
-class WriteCreate(_Value):
-    """One create in a :meth:`Connector.write_many` call: what :meth:`Connector.create` takes."""
-
-    record: AnyRecord
-    marker: str = Field(min_length=1)
-
-
-class WriteUpdate(_Value):
-    """One update in a :meth:`Connector.write_many` call: what :meth:`Connector.update` takes."""
-
-    ref: ExternalRef
-    changes: FieldChanges
-
-
-Write = WriteCreate | WriteUpdate
-WriteOutcome = RemoteChange | RemoteVersion | ItsmhubError
-"""Per write: what ``create`` (a RemoteChange) or ``update`` (a RemoteVersion) would have
-returned, or the error it would have raised."""
-
-
 # --- the connector -------------------------------------------------------------------
 
 
@@ -240,9 +122,22 @@ _OPTIONAL_METHODS = (
     "add_comment",
     "update_comment",
     "link",
-    "verify_webhook",
+    "unlink",
     "write_many",
+    "job_outcomes",
+    "resolve_people",
+    "verify_webhook",
 )
+
+#: What each outbox operation needs a connector to implement (one of them suffices).
+WRITE_CAPABILITIES: Mapping[str, tuple[str, ...]] = {
+    "create": ("create", "write_many"),
+    "update": ("update", "write_many"),
+    "comment": ("add_comment",),
+    "comment_edit": ("update_comment",),
+    "link": ("link",),
+    "unlink": ("unlink",),
+}
 
 
 class Connector(ABC):
@@ -257,6 +152,19 @@ class Connector(ABC):
     synced_fields: ClassVar[frozenset[str] | None] = None
     """The neutral fields this system can hold, or None for all. The engine neither sends
     the others nor reads their absence as an edit."""
+    link_kinds: ClassVar[frozenset[LinkKind]] = frozenset()
+    """The link kinds this system can hold; the engine sends it no others."""
+    single_valued_links: ClassVar[frozenset[LinkKind]] = frozenset()
+    """Link kinds a record holds at most one of here (ServiceNow's ``problem_id``,
+    Zendesk's ``problem_id``): writing one replaces the one before."""
+    links_elsewhere: ClassVar[bool] = False
+    """True if it can show a link to a record that lives in another system only (Jira's
+    remote links): ``link`` then gets the target's ref in that system."""
+    marker_lag: ClassVar[timedelta] = timedelta(0)
+    """How long after a create ``find_by_marker`` may still miss it (a search index's
+    lag): a retried create whose marker is not found waits this long before creating."""
+    max_batch: ClassVar[int] = 50
+    """Writes per ``write_many`` call (the vendor's bulk limit)."""
 
     def __init__(self, name: str, settings: ConnectorSettings, context: ConnectorContext) -> None:
         self.name = name
@@ -270,40 +178,71 @@ class Connector(ABC):
             name for name in _OPTIONAL_METHODS if getattr(cls, name) is not getattr(Connector, name)
         ]
 
+    @classmethod
+    def can(cls, operation: str) -> bool:
+        """Whether it can carry out an outbox ``operation`` (see :data:`WRITE_CAPABILITIES`)."""
+        needed = WRITE_CAPABILITIES.get(operation, (operation,))
+        return any(name in cls.capabilities() for name in needed)
+
+    def streams(self) -> list[Stream]:
+        """The change feeds a pull reads, in order: by default one per record kind held."""
+        order = list(RecordKind)
+        return [Stream.of_kind(k) for k in sorted(self.record_kinds, key=order.index)]
+
+    def rate_budgets(self) -> list[RateBudget]:
+        """The vendor's published rate limits, paced before a 429 happens (none declared:
+        the client still reacts to the vendor's headers and 429s)."""
+        return []
+
     def _not_yet(self, method: str) -> NotImplementedYet:
         return NotImplementedYet(self.kind, method)
+
+    # --- reading ---------------------------------------------------------------------
 
     async def check(self) -> CheckResult:
         """Check auth, reachability and permissions; say in plain words what is missing."""
         raise self._not_yet("check the connection")
 
     def pull(self, request: PullRequest) -> AsyncIterator[PullItem]:
-        """Yield changes of ``request.kind`` since the cursor, with a checkpoint per page."""
+        """Yield the changes of ``request.stream`` since its cursor (or in its range),
+        with a checkpoint after each page."""
         raise self._not_yet("pull changes")
 
     async def fetch(self, kind: RecordKind, remote_id: str) -> RemoteChange | None:
         """Read one record now; ``None`` if it does not exist."""
         raise self._not_yet("fetch a record")
 
-    async def find_by_marker(self, kind: RecordKind, marker: str) -> RemoteChange | None:
-        """Find a record we created earlier by its correlation marker (crash recovery)."""
+    async def find_by_marker(self, kind: RecordKind, marker: str) -> list[RemoteChange]:
+        """Every record carrying our correlation marker (crash recovery), oldest first.
+
+        Markers are not unique everywhere (Zendesk's ``external_id``), and a search index
+        may not show a fresh record yet (see :attr:`marker_lag`).
+        """
         raise self._not_yet("look up a correlation marker")
 
+    async def resolve_people(self, accounts: Sequence[ExternalRef]) -> dict[str, PersonRef]:
+        """Who this system's user accounts are (e-mail, name), by ``remote_id``, in as few
+        calls as the vendor allows; accounts it cannot see are left out."""
+        raise self._not_yet("look up people")
+
+    # --- writing ---------------------------------------------------------------------
+
     async def create(self, record: AnyRecord, *, marker: str) -> RemoteChange:
-        """Create ``record`` remotely, carrying ``marker``; return what the remote holds."""
+        """Create ``record`` remotely, carrying ``marker``; return what the remote holds
+        (where the vendor answers with ids only, the record sent with its new ref)."""
         raise self._not_yet("create records")
 
     async def update(self, ref: ExternalRef, changes: FieldChanges) -> RemoteVersion:
-        """Write each change's ``new`` value to the remote record.
-
-        Where the vendor allows it, write only if the remote still holds each change's
-        ``old`` value, and raise :class:`~itsmhub.errors.RemoteChanged` if not, so a
-        concurrent edit is merged instead of overwritten.
-        """
+        """Write each change's ``new`` value to the remote record, only if the remote has
+        not moved since the base: compare-and-set on ``changes.expected`` where the
+        vendor has it, else :func:`check_unchanged` on a fresh read. Raise
+        :class:`~itsmhub.errors.RemoteChanged` if it moved, so a concurrent edit is
+        merged instead of overwritten."""
         raise self._not_yet("update records")
 
     async def add_comment(self, ref: ExternalRef, comment: Comment, *, marker: str) -> ExternalRef:
-        """Append ``comment`` (with its author named and its visibility kept)."""
+        """Append ``comment`` (with its author named and its visibility kept), footed so
+        that it is read back as ours (:func:`~itsmhub.comment_footer`)."""
         raise self._not_yet("add comments")
 
     async def update_comment(self, ref: ExternalRef, comment: Comment) -> None:
@@ -311,22 +250,38 @@ class Connector(ABC):
         raise self._not_yet("edit comments")
 
     async def link(self, ref: ExternalRef, target: ExternalRef, kind: LinkKind) -> None:
-        """Record in the remote that ``ref`` relates to ``target`` (same system or not)."""
+        """Record in the remote that ``ref`` relates to ``target``: a record of this
+        system, or (with :attr:`links_elsewhere`) of another, named by its ref there."""
         raise self._not_yet("link records")
+
+    async def unlink(self, ref: ExternalRef, target: ExternalRef, kind: LinkKind) -> None:
+        """Remove that link; removing a link that is not there is not an error."""
+        raise self._not_yet("remove links")
 
     async def write_many(self, writes: Sequence[Write]) -> list[WriteOutcome]:
         """Create and update several records in as few calls as the vendor allows.
 
         Each write succeeds or fails on its own: the outcome at each position is what
-        :meth:`create` or :meth:`update` would have returned for that write, or the error
-        it would have raised (``RemoteChanged`` included). An error that hits the whole
-        call (bad credentials, a timeout before any answer) is raised instead. Optional:
-        the engine calls it only when :meth:`capabilities` lists it.
+        :meth:`create` or :meth:`update` would have returned for that write, the error it
+        would have raised (``RemoteChanged`` included), or :class:`~itsmhub.Deferred`
+        when an asynchronous job carries it out. An error that hits the whole call (bad
+        credentials, a timeout before any answer) is raised instead. The engine sends at
+        most :attr:`max_batch` writes per call.
         """
         raise self._not_yet("write records in bulk")
 
-    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> Sequence[WebhookEvent]:
-        """Verify a delivery's signature in constant time and return what it announces."""
+    async def job_outcomes(self, job_ids: Sequence[str]) -> dict[str, list[WriteOutcome] | None]:
+        """The outcomes of asynchronous jobs ``write_many`` started, by job id: one per
+        write in the job's order, or None while the job still runs. A job the vendor no
+        longer knows is answered with a TransientError for each of its writes."""
+        raise self._not_yet("follow bulk jobs")
+
+    # --- push ------------------------------------------------------------------------
+
+    def verify_webhook(self, request: WebhookRequest) -> WebhookReply:
+        """Verify a delivery's signature in constant time (raise
+        :class:`~itsmhub.errors.WebhookRejected` if it fails) and say what it announces,
+        or what to answer a verification challenge."""
         raise self._not_yet("receive webhooks")
 
     async def aclose(self) -> None:  # noqa: B027  (optional: most connectors hold nothing)
@@ -337,3 +292,29 @@ class Connector(ABC):
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.aclose()
+
+
+def check_unchanged(
+    held: AnyRecord,
+    changes: FieldChanges,
+    *,
+    where: str,
+    same: Callable[[str, JsonValue, JsonValue], bool] | None = None,
+) -> None:
+    """Raise :class:`~itsmhub.errors.RemoteChanged` unless the record as the remote holds
+    it now (``held``, freshly read) still has each change's ``old`` value.
+
+    The read-then-compare check of vendors without compare-and-set. ``where`` names the
+    record in the message; ``same(field, held, old)`` may declare two different values
+    equal (two statuses one vendor value stands for).
+    """
+    current = held.model_dump(mode="json", exclude=set(NOT_SYNCED))
+    moved = [
+        c.field
+        for c in changes.changes
+        if c.field in current
+        and current[c.field] != c.old
+        and not (same is not None and same(c.field, current[c.field], c.old))
+    ]
+    if moved:
+        raise RemoteChanged(f"{where} changed since it was last synced ({', '.join(moved)})")

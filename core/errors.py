@@ -7,8 +7,10 @@
     │   ├── RateLimited      the vendor said when to come back (Retry-After, reset headers)
     │   └── RemoteChanged    the remote record moved since we read it: re-read, merge, retry
     ├── RecordError          this one record goes to the dead-letter list; the batch goes on
+    ├── WebhookRejected      a delivery failed its signature or freshness check (answer 401)
     ├── FatalError           a bug or an impossible state; the cycle stops
-    │   └── NotImplementedYet  a connector method whose vendor support has not landed yet
+    │   └── NotImplementedYet  a connector method it does not implement: that write is
+    │                          skipped (audited), the connector goes on
     ├── PluginError          a plugin could not be loaded or registered
     └── StoreError           the state store cannot be opened or migrated safely
 
@@ -113,6 +115,12 @@ class RecordError(ItsmhubError):
         self.status = status
 
 
+class WebhookRejected(ItsmhubError):
+    """A webhook delivery is not authentic or not fresh; it is refused, never queued."""
+
+    action = Action.DEAD_LETTER
+
+
 class FatalError(ItsmhubError):
     """Something that should not happen; the cycle stops and the error is surfaced."""
 
@@ -153,4 +161,5 @@ __all__ = [
     "SecretNotFound",
     "StoreError",
     "TransientError",
+    "WebhookRejected",
 ]

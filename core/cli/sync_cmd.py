@@ -90,14 +90,16 @@ def backfill_command(
     end = until.replace(tzinfo=UTC) if until else None
 
     async def work(hub: Hub) -> dict[str, Any]:
-        chosen = [RecordKind(k) for k in kinds] or hub.kinds_of(hub.connector(name).name)
+        streams = hub.streams_of(name)
+        if kinds:  # the streams yielding the kinds asked for
+            streams = [s for s in streams if s.kinds & {RecordKind(k) for k in kinds}]
         totals: dict[str, Any] = {}
         with _Progress(enabled=not as_json) as advance:
-            for kind in chosen:
+            for stream in (s for s in streams if s.backfill):
                 stats = await backfill(
-                    hub, name, kind, since=start, until=end, dry_run=dry_run, progress=advance
+                    hub, name, stream, since=start, until=end, dry_run=dry_run, progress=advance
                 )
-                totals[kind.value] = asdict(stats)
+                totals[stream.name] = asdict(stats)
         return totals
 
     totals = run_engine(ctx.obj["config_path"], work)

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..connector import RejectedRecord, RemoteChange
 from ..errors import RecordError
+from ..exchange import RejectedRecord, RemoteChange
 from ..model import AnyRecordType, Comment, ExternalRef, Link, new_id
 from ..store import Base, DeadLetterIn, OutboxItemIn, OutboxOperation, StoreTransaction
 from .comments import merge_comments

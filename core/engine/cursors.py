@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from pydantic import JsonValue
 
-from ..connector import Cursor
+from ..exchange import Cursor
 
 
 def load_cursor(value: JsonValue | None) -> Cursor | None:

@@ -12,8 +12,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..connector import Checkpoint, PullRequest, RejectedRecord, RemoteChange
 from ..errors import ItsmhubError
+from ..exchange import Checkpoint, PullRequest, RejectedRecord, RemoteChange, Stream
 from ..model import RecordKind
 from ..store import StoreTransaction
 from .apply import PageApplier, PullStats
@@ -67,11 +67,11 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
             elif name in names:
                 report.of(name).errors.append("another itsmhub worker is syncing it")
         for name in (n for n in names if n in held):
-            for kind in hub.kinds_of(name):
+            for stream in hub.streams_of(name):
                 try:
-                    await pull_stream(hub, name, kind, stats=report.of(name).pull)
+                    await pull_stream(hub, name, stream, stats=report.of(name).pull)
                 except ItsmhubError as exc:
-                    await _pull_failed(hub, name, kind, exc, report)
+                    await _pull_failed(hub, name, stream, exc, report)
                     break
         if only is None:
             # Rules see this cycle's changes before the push, so what they decide (a new
@@ -86,19 +86,19 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
 
 
 async def _pull_failed(
-    hub: Hub, name: str, kind: RecordKind, exc: ItsmhubError, report: CycleReport
+    hub: Hub, name: str, stream: Stream, exc: ItsmhubError, report: CycleReport
 ) -> None:
     # Pages already committed stay; the next cycle resumes from the stored cursor.
-    report.of(name).errors.append(f"pull {kind.value}: {exc}")
+    report.of(name).errors.append(f"pull {stream.name}: {exc}")
     await hub.store.audit(
-        "error.pull", connector=name, detail={"kind": kind.value, "error": str(exc)}
+        "error.pull", connector=name, detail={"stream": stream.name, "error": str(exc)}
     )
 
 
 async def pull_stream(
     hub: Hub,
     name: str,
-    kind: RecordKind,
+    which: Stream | RecordKind | str,
     *,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -106,42 +106,43 @@ async def pull_stream(
     progress: Progress | None = None,
     stats: PullStats | None = None,
 ) -> PullStats:
-    """Pull one kind from one connector and apply it, page by page.
+    """Pull one stream of one connector and apply it, page by page.
 
     With ``since``/``until`` it is a backfill: the range is read and applied, and the
     incremental cursor is neither used nor moved. With ``tx`` everything happens in that
     transaction (for plans that are rolled back). Counts add up in ``stats`` as pages
     commit, so they are right even when the pull fails part way.
     """
+    stream = hub.stream(name, which)
     backfill = since is not None or until is not None
     cursor = None
     if not backfill:
-        stored = load_cursor(await (tx or hub.store).get_cursor(name, kind.value))
-        cursor = with_overlap(stored, hub.config.sync.overlap)
-    request = PullRequest(kind=kind, cursor=cursor, since=since, until=until)
+        stored = load_cursor(await (tx or hub.store).get_cursor(name, stream.name))
+        cursor = with_overlap(stored, max(hub.config.sync.overlap, stream.overlap))
+    request = PullRequest(stream=stream, cursor=cursor, since=since, until=until)
     stats = stats if stats is not None else PullStats()
     page: list[RemoteChange | RejectedRecord] = []
-    stream = hub.connector(name).pull(request)
-    async for item in stream:
+    items = hub.connector(name).pull(request)
+    async for item in items:
         if isinstance(item, Checkpoint):
-            await _commit(hub, name, kind, page, item, stats, tx, keep_cursor=backfill)
+            await _commit(hub, name, stream, page, item, stats, tx, keep_cursor=backfill)
             page = []
         else:
             page.append(item)
             if len(page) >= MAX_UNCHECKPOINTED:
-                await _commit(hub, name, kind, page, None, stats, tx, keep_cursor=True)
+                await _commit(hub, name, stream, page, None, stats, tx, keep_cursor=True)
                 page = []
         if progress is not None and not isinstance(item, Checkpoint):
             progress(1)
     if page:
-        await _commit(hub, name, kind, page, None, stats, tx, keep_cursor=True)
+        await _commit(hub, name, stream, page, None, stats, tx, keep_cursor=True)
     return stats
 
 
 async def _commit(
     hub: Hub,
     name: str,
-    kind: RecordKind,
+    stream: Stream,
     page: list[RemoteChange | RejectedRecord],
     checkpoint: Checkpoint | None,
     stats: PullStats,
@@ -157,7 +158,7 @@ async def _commit(
             else:
                 await applier.apply(item)
         if checkpoint is not None and not keep_cursor:
-            await unit.put_cursor(name, kind.value, dump_cursor(checkpoint.cursor))
+            await unit.put_cursor(name, stream.name, dump_cursor(checkpoint.cursor))
         applier.stats.pages = 1
         stats.add(applier.stats)
 
@@ -184,7 +185,7 @@ async def refetch(hub: Hub, name: str, kind: RecordKind, remote_id: str) -> bool
 async def backfill(
     hub: Hub,
     name: str,
-    kind: RecordKind,
+    stream: Stream | RecordKind | str,
     *,
     since: datetime,
     until: datetime | None = None,
@@ -194,10 +195,10 @@ async def backfill(
     """Read ``[since, until)`` from one connector beside its cursor; ``dry_run`` merges in
     a transaction that is rolled back, so nothing is written."""
     if not dry_run:
-        return await pull_stream(hub, name, kind, since=since, until=until, progress=progress)
+        return await pull_stream(hub, name, stream, since=since, until=until, progress=progress)
     async with rolled_back(hub) as tx:
         return await pull_stream(
-            hub, name, kind, since=since, until=until, tx=tx, progress=progress
+            hub, name, stream, since=since, until=until, tx=tx, progress=progress
         )
 
 

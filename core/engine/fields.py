@@ -6,11 +6,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from ..model import AnyRecordType, parse_record
-
-#: Not field-synced: identity and bookkeeping, or synced by their own mechanism
-#: (comments are appended, links travel as links).
-NOT_SYNCED = frozenset({"id", "kind", "refs", "links", "comments", "created_at", "updated_at"})
+from ..model import NOT_SYNCED, AnyRecordType, parse_record
 
 Fields = dict[str, JsonValue]
 

@@ -13,6 +13,7 @@ import httpx
 from ..config import Config
 from ..connector import Connector, ConnectorContext
 from ..errors import ConfigError
+from ..exchange import Stream
 from ..model import RecordKind, utcnow
 from ..plugins import Plugins
 from ..store import Store
@@ -85,6 +86,21 @@ class Hub:
     def kinds_of(self, name: str) -> list[RecordKind]:
         """The record kinds the engine syncs for one connector."""
         return [kind for kind in SYNCED_KINDS if kind in self.connectors[name].record_kinds]
+
+    def streams_of(self, name: str) -> list[Stream]:
+        """The streams a cycle pulls from one connector, in the connector's order."""
+        return list(self.connector(name).streams())
+
+    def stream(self, name: str, which: Stream | RecordKind | str) -> Stream:
+        """One of a connector's streams: itself, the one yielding a kind, or by name."""
+        if isinstance(which, Stream):
+            return which
+        streams = self.streams_of(name)
+        for stream in streams:
+            if which == stream.name or (isinstance(which, RecordKind) and which in stream.kinds):
+                return stream
+        known = ", ".join(s.name for s in streams) or "none"
+        raise ConfigError(f"connector {name!r} has no stream {which!s}", fix=f"use one of: {known}")
 
     def fields_of(self, name: str) -> frozenset[str] | None:
         """The neutral fields a connector can hold (None: all of them)."""

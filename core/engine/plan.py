@@ -43,8 +43,8 @@ async def plan(hub: Hub, *, only: str | None = None) -> list[PlannedWrite]:
     names = [hub.connector(only).name] if only else sorted(hub.connectors)
     async with rolled_back(hub) as tx:
         for name in names:
-            for kind in hub.kinds_of(name):
-                await pull_stream(hub, name, kind, tx=tx)
+            for stream in hub.streams_of(name):
+                await pull_stream(hub, name, stream, tx=tx)
         for name in sorted(hub.connectors):
             # Claiming inside the doomed transaction lists what is due, changing nothing.
             for item in await tx.claim_due(name, hub.clock(), 10_000):

@@ -20,16 +20,7 @@ from datetime import datetime, timedelta
 import anyio
 from pydantic import JsonValue
 
-from ..connector import (
-    Connector,
-    FieldChange,
-    FieldChanges,
-    RemoteChange,
-    RemoteVersion,
-    Write,
-    WriteCreate,
-    WriteUpdate,
-)
+from ..connector import Connector
 from ..errors import (
     ConfigError,
     FatalError,
@@ -37,6 +28,15 @@ from ..errors import (
     RecordError,
     RemoteChanged,
     TransientError,
+)
+from ..exchange import (
+    FieldChange,
+    FieldChanges,
+    RemoteChange,
+    RemoteVersion,
+    Write,
+    WriteCreate,
+    WriteUpdate,
 )
 from ..model import AnyRecordType, ExternalRef, LinkKind
 from ..store import Base, DeadLetterIn, OutboxItem, OutboxOperation, OutboxStatus
@@ -249,8 +249,8 @@ class Pusher:
         if item.attempts > 1:
             # An earlier attempt may have created it before we lost the answer (G3).
             found = await self.connector.find_by_marker(record.kind, item.correlation_marker)
-            if found is not None:
-                await self._created(item, record, found)
+            if found:
+                await self._created(item, record, found[0])
                 return None
 
         async def finish(outcome: RemoteChange | RemoteVersion) -> None:

@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+from .budgets import BudgetPacer, RateBudget
 from .client import build_client
+from .dialect import GENERIC, VendorDialect, generic_error_texts, texts
 from .errors import (
     STATUS_RESOLUTIONS,
     TLS_VERIFY_FAILED,
@@ -27,6 +29,7 @@ from .errors import (
     raise_for_status,
     resolve_status,
 )
+from .oauth import OAuthFlow
 from .ratelimit import (
     RateLimitInfo,
     RateLimitState,
@@ -76,6 +79,7 @@ __all__ = [
     "DEFAULT_TIMEOUT_CONFIG",
     "DEFAULT_USER_AGENT",
     "DEFAULT_WRITE_TIMEOUT",
+    "GENERIC",
     "IDEMPOTENT_METHODS",
     "REDACTED",
     "STATUS_RESOLUTIONS",
@@ -84,14 +88,19 @@ __all__ = [
     "UNMAPPED_CLIENT_ERROR",
     "UNMAPPED_SERVER_ERROR",
     "UNMAPPED_STATUS",
+    "BudgetPacer",
     "HttpSettings",
+    "OAuthFlow",
+    "RateBudget",
     "RateLimitInfo",
     "RateLimitState",
     "RedactingFilter",
     "Resolution",
+    "VendorDialect",
     "build_client",
     "classify",
     "classify_exception",
+    "generic_error_texts",
     "install_redaction",
     "is_replay_safe",
     "parse_reset",
@@ -105,5 +114,6 @@ __all__ = [
     "retry_after_from",
     "send_with_retries",
     "summarize_error_body",
+    "texts",
     "vendor_message",
 ]

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 import httpx
 
 from ..errors import ConfigError
+from .budgets import BudgetPacer, RateBudget
+from .dialect import DIALECT_EXTENSION, GENERIC, VendorDialect
 from .hooks import RequestHook, ResponseHook, log_request, log_response, pacing_hooks
 from .ratelimit import RateLimitState
 from .redact import register_secret
@@ -90,6 +92,8 @@ def build_client(
     transport: httpx.AsyncBaseTransport | None = None,
     event_hooks: Mapping[str, Sequence[RequestHook | ResponseHook]] | None = None,
     pacer: RateLimitState | None = None,
+    dialect: VendorDialect = GENERIC,
+    budgets: BudgetPacer | Sequence[RateBudget] = (),
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` with itsmhub's safe defaults.
 
@@ -98,7 +102,9 @@ def build_client(
     limits come from ``settings``, every response is logged without headers, query or body,
     and every credential in ``auth``/``headers`` is registered for redaction. ``transport``
     is the seam for tests and in-process emulators; it then owns TLS, pool and proxy.
-    ``pacer`` paces requests from the vendor's rate-limit headers. Use the client with
+    ``pacer`` paces requests from the vendor's rate-limit headers, ``budgets`` by the
+    vendor's declared limits (see :class:`RateBudget`); ``dialect`` says how the vendor's
+    errors and rate headers read (see :class:`VendorDialect`). Use the client with
     :func:`~itsmhub.http.send_with_retries`, or check responses with ``raise_for_status``.
     """
     url = _check_base_url(base_url)
@@ -114,8 +120,15 @@ def build_client(
             url.host,
         )
 
-    request_hooks: list[RequestHook] = []
+    async def tag(request: httpx.Request) -> None:
+        request.extensions[DIALECT_EXTENSION] = dialect
+
+    request_hooks: list[RequestHook] = [tag]
     response_hooks: list[ResponseHook] = [log_response]
+    if not isinstance(budgets, BudgetPacer):
+        budgets = BudgetPacer(budgets)
+    if budgets.budgets:
+        request_hooks.append(budgets.hook())
     if pacer is not None:
         pace, observe = pacing_hooks(pacer)
         request_hooks.append(pace)  # before log_request, so the pause is not "elapsed"

@@ -30,6 +30,7 @@ from ..errors import (
     RecordError,
     TransientError,
 )
+from .dialect import GENERIC, dialect_of
 from .ratelimit import retry_after_from
 from .redact import exception_chain, redact_text
 from .vendor_errors import request_id, vendor_message
@@ -172,10 +173,13 @@ def resolve_status(
 
 
 def _where(request: httpx.Request | None) -> str:
-    # Method, host and path only: query strings carry search terms and, at times, tokens.
+    # Scheme, host, port and path: enough to see a wrong address at a glance. Never the
+    # query string, which carries search terms and, at times, tokens.
     if request is None:
         return "HTTP request"
-    return f"{request.method} {request.url.host}{request.url.path}"
+    url = request.url
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{request.method} {url.scheme}://{url.host}{port}{url.path}"
 
 
 def _build(
@@ -235,7 +239,10 @@ def classify(
     retry_after = None
     if issubclass(resolution.error, TransientError):
         clock = time.time() if now is None else now
-        retry_after = retry_after_from(response.headers, clock, rate_limited=status == 429)
+        dialect = dialect_of(request.extensions) if request is not None else GENERIC
+        retry_after = retry_after_from(
+            response.headers, clock, rate_limited=status == 429, dialect=dialect
+        )
         if retry_after is not None:
             message += f"; the vendor asked to wait {retry_after:g} s"
     return _build(resolution, message, status=status, retry_after=retry_after)

@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from .ratelimit import REASON_HEADER, RateLimitState, read_rate_limit
+from .dialect import dialect_of
+from .ratelimit import RateLimitState, read_rate_limit
 from .redact import RedactingFilter, redact_text
 from .vendor_errors import request_id
 
@@ -39,8 +40,8 @@ async def log_response(response: httpx.Response) -> None:
     started = request.extensions.get(_STARTED)
     elapsed_ms = (time.perf_counter() - started) * 1000 if started is not None else -1.0
     rid = request_id(response)
-    limits = read_rate_limit(response.headers, time.time())
-    reason = response.headers.get(REASON_HEADER)
+    limits = read_rate_limit(response.headers, time.time(), dialect_of(request.extensions))
+    reason = limits.reason
     hints = "".join(
         [
             f" request-id={rid}" if rid else "",

@@ -1,17 +1,8 @@
-"""Read the vendors' rate-limit headers, and pace requests before the vendor has to say no.
+"""Read rate-limit headers, and pace requests before the vendor has to say no.
 
-What each vendor sends (vendor-apis.md §2.7, §3.7, §4.4, §5.5):
-
-=============  ====================================================================
-Jira Cloud     ``Retry-After`` (s), ``X-RateLimit-Remaining``, ``X-RateLimit-Reset``
-               (ISO-8601, e.g. ``2026-03-26T16:00Z``), ``X-RateLimit-NearLimit: true``
-               (< 20 % left), ``RateLimit-Reason``
-ServiceNow     ``Retry-After`` (s) on 429, ``X-RateLimit-Reset`` (UNIX epoch seconds)
-Zendesk        ``Retry-After`` (s) on 429, ``X-Rate-Limit-Remaining``,
-               ``ratelimit-remaining`` / ``ratelimit-reset`` (seconds from now), and
-               ``zendesk-ratelimit-<endpoint>: total=100; remaining=99; resets=41``
-Okta           ``X-Rate-Limit-Remaining``, ``X-Rate-Limit-Reset`` (UNIX epoch seconds)
-=============  ====================================================================
+Which headers a vendor sends is its plugin's :class:`~itsmhub.http.VendorDialect`; the
+generic ones (``Retry-After``, ``X-RateLimit-*``, the IETF draft's ``RateLimit-*``) are
+always read. A reset value may be UNIX epoch seconds, seconds from now, or ISO-8601.
 """
 
 from __future__ import annotations
@@ -26,16 +17,13 @@ from email.utils import parsedate_to_datetime
 import anyio
 import httpx
 
+from .dialect import GENERIC, VendorDialect
+
 Clock = Callable[[], float]
 """Wall-clock seconds since the epoch (``time.time``): reset headers are absolute times."""
 Sleep = Callable[[float], Awaitable[None]]
 
 RETRY_AFTER_HEADER = "Retry-After"
-REMAINING_HEADERS = ("X-RateLimit-Remaining", "X-Rate-Limit-Remaining", "ratelimit-remaining")
-RESET_HEADERS = ("X-RateLimit-Reset", "X-Rate-Limit-Reset", "ratelimit-reset")
-NEAR_LIMIT_HEADER = "X-RateLimit-NearLimit"
-REASON_HEADER = "RateLimit-Reason"
-_ENDPOINT_PREFIX = "zendesk-ratelimit-"
 
 # A numeric reset above this is a UNIX timestamp (after 2001-09-09); below, seconds from now.
 _EPOCH_THRESHOLD = 1_000_000_000
@@ -82,11 +70,13 @@ def parse_reset(value: str, now: float) -> float | None:
     return max(0.0, _as_utc(moment).timestamp() - now)
 
 
-def _endpoint_limits(headers: httpx.Headers) -> list[dict[str, str]]:
-    """Zendesk's ``zendesk-ratelimit-<endpoint>: total=100; remaining=99; resets=41``."""
-    found = []
+def _endpoint_limits(headers: httpx.Headers, prefix: str | None) -> list[dict[str, str]]:
+    """Per-endpoint budgets: ``<prefix><endpoint>: total=100; remaining=99; resets=41``."""
+    found: list[dict[str, str]] = []
+    if not prefix:
+        return found
     for name, value in headers.multi_items():
-        if name.lower().startswith(_ENDPOINT_PREFIX):
+        if name.lower().startswith(prefix.lower()):
             pairs = (part.split("=", 1) for part in value.split(";") if "=" in part)
             found.append({key.strip().lower(): val.strip() for key, val in pairs})
     return found
@@ -106,19 +96,21 @@ class RateLimitInfo:
         return self.remaining is not None and self.remaining <= 0
 
 
-def read_rate_limit(headers: httpx.Headers, now: float) -> RateLimitInfo:
-    """Collect remaining budget and reset time from every header family a vendor may send."""
+def read_rate_limit(
+    headers: httpx.Headers, now: float, dialect: VendorDialect = GENERIC
+) -> RateLimitInfo:
+    """Collect remaining budget and reset time from every header family the vendor sends."""
     remaining: list[float] = []
     resets: list[float] = []
-    for name in REMAINING_HEADERS:
+    for name in dialect.all_remaining_headers():
         if (value := headers.get(name)) is not None and (number := _finite(value)) is not None:
             remaining.append(number)
-    for name in RESET_HEADERS:
+    for name in dialect.all_reset_headers():
         if (value := headers.get(name)) is not None and (
             seconds := parse_reset(value, now)
         ) is not None:
             resets.append(seconds)
-    for limit in _endpoint_limits(headers):
+    for limit in _endpoint_limits(headers, dialect.endpoint_limit_prefix):
         if (number := _finite(limit.get("remaining", ""))) is not None:
             remaining.append(number)
         if (number := _finite(limit.get("resets", ""))) is not None and number >= 0:
@@ -127,12 +119,19 @@ def read_rate_limit(headers: httpx.Headers, now: float) -> RateLimitInfo:
         remaining=int(min(remaining)) if remaining else None,
         # Several windows may apply at once; waiting for the latest reset is the safe reading.
         reset_after=max(resets) if resets else None,
-        near_limit=headers.get(NEAR_LIMIT_HEADER, "").strip().lower() == "true",
-        reason=headers.get(REASON_HEADER),
+        near_limit=bool(dialect.near_limit_header)
+        and headers.get(dialect.near_limit_header or "", "").strip().lower() == "true",
+        reason=headers.get(dialect.reason_header) if dialect.reason_header else None,
     )
 
 
-def retry_after_from(headers: httpx.Headers, now: float, *, rate_limited: bool) -> float | None:
+def retry_after_from(
+    headers: httpx.Headers,
+    now: float,
+    *,
+    rate_limited: bool,
+    dialect: VendorDialect = GENERIC,
+) -> float | None:
     """How long the vendor asked us to wait: ``Retry-After`` first, then (only for a 429 or
     an exhausted budget) the reset headers. ``None`` means "not said": back off instead.
 
@@ -143,7 +142,7 @@ def retry_after_from(headers: httpx.Headers, now: float, *, rate_limited: bool) 
         seconds := parse_retry_after(value, now)
     ) is not None:
         return seconds
-    info = read_rate_limit(headers, now)
+    info = read_rate_limit(headers, now, dialect)
     if rate_limited or info.exhausted:
         return info.reset_after
     return None
@@ -166,7 +165,9 @@ class RateLimitState:
         near_limit_delay: float = 1.0,
         clock: Clock = time.time,
         sleep: Sleep = anyio.sleep,
+        dialect: VendorDialect = GENERIC,
     ) -> None:
+        self.dialect = dialect
         self.max_delay = max_delay
         self.near_limit_delay = near_limit_delay
         self._clock = clock
@@ -177,12 +178,13 @@ class RateLimitState:
     def observe(self, response: httpx.Response) -> None:
         """Update the pause from ``response``'s headers."""
         now = self._clock()
-        info = read_rate_limit(response.headers, now)
+        info = read_rate_limit(response.headers, now, self.dialect)
         self.last = info
         pause = retry_after_from(
             response.headers,
             now,
             rate_limited=response.status_code == httpx.codes.TOO_MANY_REQUESTS,
+            dialect=self.dialect,
         )
         if pause is None and info.exhausted:
             pause = self.near_limit_delay  # spent, reset unknown: the vendor's 429 will say

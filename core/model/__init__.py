@@ -15,6 +15,7 @@ from .enums import (
 )
 from .ids import new_id
 from .records import (
+    NOT_SYNCED,
     RECORD_TYPES,
     AnyRecord,
     AnyRecordType,
@@ -29,10 +30,12 @@ from .records import (
     Ticket,
     parse_record,
 )
+from .text import normalize_line, normalize_text
 from .time import UtcDateTime, ensure_utc, utcnow
-from .values import Comment, ExternalRef, Link, PersonRef
+from .values import Comment, Enrichment, ExternalRef, Link, PersonRef
 
 __all__ = [
+    "NOT_SYNCED",
     "PRIORITY_MATRIX",
     "RECORD_TYPES",
     "AnyRecord",
@@ -40,6 +43,7 @@ __all__ = [
     "AnyTicket",
     "Comment",
     "Device",
+    "Enrichment",
     "ExternalRef",
     "Impact",
     "Incident",
@@ -62,6 +66,8 @@ __all__ = [
     "Visibility",
     "ensure_utc",
     "new_id",
+    "normalize_line",
+    "normalize_text",
     "parse_record",
     "priority_for",
     "utcnow",

@@ -119,6 +119,8 @@ class LinkKind(StrEnum):
     DUPLICATE_OF = "duplicate_of"
     RELATED = "related"
     KNOWN_ERROR_OF = "known_error_of"  # known error → the problem it documents
+    MANAGED_BY = "managed_by"  # person → their manager
+    USED_BY = "used_by"  # device → the person it is assigned to
 
 
 class Visibility(StrEnum):

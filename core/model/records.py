@@ -29,8 +29,16 @@ from .enums import (
     priority_for,
 )
 from .ids import new_id
+from .text import Line, OptionalText, Text
 from .time import UtcDateTime
-from .values import Comment, ExternalRef, Link, PersonRef
+from .values import Comment, Enrichment, ExternalRef, Link, PersonRef
+
+NOT_SYNCED: frozenset[str] = frozenset(
+    {"id", "kind", "refs", "links", "comments", "created_at", "updated_at", "enrichment"}
+)
+"""Record attributes that are not synced field by field: identity and bookkeeping, what
+travels by its own mechanism (comments are appended, links travel as links), and what the
+hub alone keeps (enrichment). A connector never writes them as fields."""
 
 
 class ResolutionCode(StrEnum):
@@ -77,8 +85,8 @@ class Record(BaseModel):
 class Ticket(Record):
     """Fields incidents, problems and known errors share."""
 
-    title: str = Field(min_length=1, max_length=1000)
-    description: str = ""
+    title: Line = Field(min_length=1, max_length=1000)
+    description: Text = ""
     reporter: PersonRef | None = None
     assignee: PersonRef | None = None
     assignment_group: str | None = None
@@ -88,6 +96,9 @@ class Ticket(Record):
     comments: list[Comment] = Field(default_factory=list)
     custom: dict[str, JsonValue] = Field(
         default_factory=dict, description="mapped custom fields, by neutral name"
+    )
+    enrichment: Enrichment = Field(
+        default_factory=Enrichment, description="hub-only: what directories told the hub"
     )
 
     @field_validator("tags")
@@ -120,7 +131,7 @@ class Incident(_Prioritised):
     resolved_at: UtcDateTime | None = None
     closed_at: UtcDateTime | None = None
     resolution_code: ResolutionCode | None = None
-    resolution_notes: str | None = None
+    resolution_notes: OptionalText = None
     device_id: str | None = Field(None, description="the hub Device involved, if known")
 
 
@@ -128,9 +139,9 @@ class Problem(_Prioritised):
     kind: Literal[RecordKind.PROBLEM] = RecordKind.PROBLEM
     status: ProblemStatus = ProblemStatus.NEW
     known_error: bool = False
-    root_cause: str | None = None
-    workaround: str | None = None
-    fix: str | None = None
+    root_cause: OptionalText = None
+    workaround: OptionalText = None
+    fix: OptionalText = None
     resolved_at: UtcDateTime | None = None
     closed_at: UtcDateTime | None = None
     resolution_code: ResolutionCode | None = None
@@ -141,8 +152,8 @@ class KnownError(Ticket):
 
     kind: Literal[RecordKind.KNOWN_ERROR] = RecordKind.KNOWN_ERROR
     status: KnownErrorStatus = KnownErrorStatus.DRAFT
-    workaround: str | None = None
-    cause: str | None = None
+    workaround: OptionalText = None
+    cause: OptionalText = None
     published_at: UtcDateTime | None = None
 
     @model_validator(mode="after")
@@ -153,23 +164,32 @@ class KnownError(Ticket):
 
 
 class Person(Record):
+    """Someone in the directory; their manager is a ``managed_by`` link."""
+
     kind: Literal[RecordKind.PERSON] = RecordKind.PERSON
     display_name: str = Field(min_length=1)
     email: str | None = None
     login: str | None = None
     department: str | None = None
     title: str | None = None
-    manager_id: str | None = Field(None, description="the hub Person who manages them")
+    groups: list[str] = Field(default_factory=list, description="directory group names")
     active: bool = True
+
+    @field_validator("groups")
+    @classmethod
+    def _groups_are_a_set(cls, groups: list[str]) -> list[str]:
+        return sorted(set(groups))
 
 
 class Device(Record):
+    """A managed device; the people using it are ``used_by`` links."""
+
     kind: Literal[RecordKind.DEVICE] = RecordKind.DEVICE
     name: str = Field(min_length=1)
     serial_number: str | None = None
     platform: str | None = None
     os_version: str | None = None
-    owner_ids: list[str] = Field(default_factory=list, description="hub Person ids")
+    status: str | None = Field(None, description="the directory's status (ACTIVE, SUSPENDED…)")
     active: bool = True
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .enums import LinkKind, Visibility
 from .ids import new_id
+from .text import Text
 from .time import UtcDateTime
 
 
@@ -26,14 +27,40 @@ class ExternalRef(BaseModel):
 
 
 class PersonRef(BaseModel):
-    """A person as a ticket names them; enrichment may fill ``person_id`` later."""
+    """A person as a ticket names them. Who they are in the directory (their hub Person,
+    department, devices) is the ticket's :class:`Enrichment`, which is never synced."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     display_name: str | None = None
     email: str | None = None
-    person_id: str | None = Field(None, description="the hub Person this resolves to")
-    external: ExternalRef | None = Field(None, description="the account in the source tool")
+    external: ExternalRef | None = Field(
+        None, description="the account in the source tool (a sys_user, an accountId)"
+    )
+
+
+class Enrichment(BaseModel):
+    """What identity and device tools told the hub about a ticket.
+
+    Hub-only: it is never written to a ticketing tool and never compared with one, so
+    learning a reporter's department does not push an update anywhere. Enrichers fill it
+    through patches (:class:`~itsmhub.EnrichmentPatch`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reporter_email: str | None = Field(
+        None, description="the reporter's e-mail, when the ticket named them by an id only"
+    )
+    reporter_id: str | None = Field(None, description="the hub Person who reported it")
+    assignee_email: str | None = None
+    assignee_id: str | None = Field(None, description="the hub Person it is assigned to")
+    department: str | None = Field(None, description="the reporter's department")
+    title: str | None = Field(None, description="the reporter's job title")
+    manager_id: str | None = Field(None, description="the reporter's manager (hub Person)")
+    groups: tuple[str, ...] = Field((), description="the reporter's directory groups")
+    device_ids: tuple[str, ...] = Field((), description="hub Devices of the reporter")
+    sources: tuple[str, ...] = Field((), description="the enrichers that contributed")
 
 
 class Link(BaseModel):
@@ -65,7 +92,7 @@ class Comment(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     id: str = Field(default_factory=new_id)
-    body: str
+    body: Text
     visibility: Visibility = Visibility.INTERNAL
     author: PersonRef | None = None
     created_at: UtcDateTime

@@ -102,7 +102,7 @@ FieldTest = Annotated[Test, BeforeValidator(_shorthand)]
 
 _TICKET_MODELS: tuple[type[BaseModel], ...] = (Incident, Problem, KnownError)
 _NESTED = {"reporter", "assignee"}
-_PERSON_FIELDS = {"display_name", "email", "person_id"}
+_PERSON_FIELDS = {"display_name", "email"}
 KNOWN_FIELDS: frozenset[str] = frozenset(
     name for model in _TICKET_MODELS for name in model.model_fields
 )

@@ -120,7 +120,6 @@ FACT_FIELDS: dict[str, str] = {
     "resolution_code": "resolution_code",
     "device_id": "device",
     "reporter.email": "reporter",
-    "reporter.person_id": "reporter",
     "known_error": "known_error",
 }
 
@@ -193,12 +192,12 @@ def _folded(value: str | None) -> str | None:
 
 
 def _person(record: Incident | Problem | KnownError) -> str | None:
-    reporter = record.reporter
-    if reporter is None:
-        return None
-    if reporter.person_id:
-        return reporter.person_id
-    return reporter.email.casefold() if reporter.email else None
+    # The directory's person when enrichment found them, else the e-mail the ticket names.
+    enrichment = record.enrichment
+    if enrichment.reporter_id:
+        return enrichment.reporter_id
+    email = (record.reporter.email if record.reporter else None) or enrichment.reporter_email
+    return email.casefold() if email else None
 
 
 def _code(code: ResolutionCode | None) -> str | None:

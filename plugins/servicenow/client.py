@@ -8,9 +8,9 @@ two ways to sign in (basic, or OAuth tokens from ``/oauth_token.do``).
 from __future__ import annotations
 
 import base64
+import binascii
 import json
-import time
-from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,15 +18,15 @@ import anyio
 import httpx
 
 from itsmhub import (
-    ConfigError,
     ConnectorContext,
-    FatalError,
+    OAuthFlow,
+    TransientError,
     build_client,
     raise_for_status,
-    register_secret,
     send_with_retries,
 )
 
+from .dialect import SERVICENOW
 from .settings import BasicAuth, OAuthAuth, ServiceNowSettings
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -34,75 +34,6 @@ Clock = Callable[[], float]
 TOKEN_PATH = "/oauth_token.do"  # noqa: S105  (a URL path, not a secret)
 BATCH_PATH = "/api/now/v1/batch"  # the Batch API needs the versioned URL
 _JSON = {"Content-Type": "application/json"}
-# Refresh a little before the stated expiry, so a token never dies in flight.
-_EXPIRY_MARGIN = 60.0
-
-
-class OAuthFlow(httpx.Auth):
-    """Bearer tokens from ``/oauth_token.do``, cached until expiry, refreshed, and fetched
-    again once when the instance answers 401 (a token revoked before its time)."""
-
-    requires_response_body = True
-
-    def __init__(self, token_url: str, grant: Mapping[str, str], clock: Clock = time.time) -> None:
-        self.token_url = token_url
-        self.grant = dict(grant)
-        self.clock = clock
-        self.access_token: str | None = None
-        self.refresh_token: str | None = None
-        self.expires_at = 0.0
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self.access_token is None or self.clock() >= self.expires_at:
-            yield from self._obtain()
-        request.headers["Authorization"] = f"Bearer {self.access_token}"
-        response = yield request
-        if response.status_code == 401:
-            self.access_token = None
-            yield from self._obtain()
-            request.headers["Authorization"] = f"Bearer {self.access_token}"
-            yield request
-
-    def _obtain(self) -> Generator[httpx.Request, httpx.Response, None]:
-        if self.refresh_token is not None:
-            form = {
-                "grant_type": "refresh_token",
-                "refresh_token": self.refresh_token,
-                "client_id": self.grant["client_id"],
-                "client_secret": self.grant["client_secret"],
-            }
-            response = yield self._token_request(form)
-            if response.status_code == 200:
-                self._store(response)
-                return
-            self.refresh_token = None  # expired or revoked: sign in again with the grant
-        response = yield self._token_request(self.grant)
-        if response.status_code in (400, 401):
-            raise ConfigError(
-                f"the instance refused the OAuth {self.grant['grant_type']} grant "
-                f"(HTTP {response.status_code})",
-                key="auth",
-                fix="check client_id and client_secret (and the user's password for the "
-                "password grant) in the instance's Application Registry",
-            )
-        raise_for_status(response)
-        self._store(response)
-
-    def _token_request(self, form: Mapping[str, str]) -> httpx.Request:
-        return httpx.Request(
-            "POST", self.token_url, data=dict(form), headers={"Accept": "application/json"}
-        )
-
-    def _store(self, response: httpx.Response) -> None:
-        try:
-            body = response.json()
-            self.access_token = str(body["access_token"])
-            register_secret(self.access_token)
-        except (ValueError, KeyError, TypeError):
-            raise FatalError("the OAuth token answer holds no access_token") from None
-        self.refresh_token = body.get("refresh_token") or self.refresh_token
-        register_secret(self.refresh_token)
-        self.expires_at = self.clock() + float(body.get("expires_in", 1799)) - _EXPIRY_MARGIN
 
 
 def make_auth(settings: ServiceNowSettings, context: ConnectorContext) -> httpx.Auth:
@@ -122,7 +53,13 @@ def make_auth(settings: ServiceNowSettings, context: ConnectorContext) -> httpx.
         grant["username"] = auth.username
         grant["password"] = context.resolve_secret(auth.password).get_secret_value()
     token_url = str(settings.instance_url).rstrip("/") + TOKEN_PATH
-    return OAuthFlow(token_url, grant, clock=lambda: context.clock().timestamp())
+    return OAuthFlow(
+        token_url,
+        grant,
+        clock=lambda: context.clock().timestamp(),
+        fix="check client_id and client_secret (and the user's password for the password "
+        "grant) in the instance's Application Registry",
+    )
 
 
 @dataclass
@@ -168,6 +105,7 @@ class ServiceNowClient:
             base_url=str(settings.instance_url).rstrip("/"),
             auth=auth or make_auth(settings, context),
             transport=context.transport,
+            dialect=SERVICENOW,
         )
 
     async def aclose(self) -> None:
@@ -295,11 +233,15 @@ class ServiceNowClient:
             body={"batch_request_id": "1", "rest_requests": rest_requests},
             idempotent=idempotent,
         )
-        data = response.json()
-        out = [_batch_item(item) for item in data.get("serviced_requests", [])]
+        data = _json_object(response)
+        serviced = data.get("serviced_requests", [])
+        unserviced = data.get("unserviced_requests", [])
+        if not isinstance(serviced, list) or not isinstance(unserviced, list):
+            raise _malformed(response, "its request lists are not lists")
+        out = [_batch_item(response, item) for item in serviced]
         out += [
             BatchResponse(id=str(i), status=0, body=None, error="not serviced in time")
-            for i in data.get("unserviced_requests", [])
+            for i in unserviced
         ]
         return out
 
@@ -311,25 +253,46 @@ def _write_params(fields: Sequence[str]) -> dict[str, str]:
     return params
 
 
-def _result(response: httpx.Response, kind: type) -> Any:
+def _malformed(response: httpx.Response, why: str) -> TransientError:
+    """A 2xx answer we cannot read: the instance (or a proxy in front of it) sent something
+    else than the API's JSON. Retried like a 5xx, since the next answer may be whole;
+    the message says how it was broken, never what it held."""
+    request = response.request
+    kind = response.headers.get("content-type", "no content type").split(";")[0]
+    return TransientError(
+        f"{request.method} {request.url.scheme}://{request.url.host}{request.url.path}: "
+        f"the instance answered HTTP {response.status_code} with a body that is not the "
+        f"Table API's JSON ({why}; {kind}, {len(response.content)} bytes)",
+        status=response.status_code,
+    )
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
     try:
-        result = response.json()["result"]
-    except (ValueError, KeyError, TypeError):
-        result = None
+        data = response.json()
+    except ValueError:
+        raise _malformed(response, "not JSON") from None
+    if not isinstance(data, dict):
+        raise _malformed(response, f"a JSON {type(data).__name__}, not an object")
+    return data
+
+
+def _result(response: httpx.Response, kind: type) -> Any:
+    result = _json_object(response).get("result")
     if not isinstance(result, kind):
-        raise FatalError(
-            f"{response.request.method} {response.request.url.path}: the answer has no "
-            f"'result' {kind.__name__}; is instance_url a ServiceNow instance?"
-        )
+        raise _malformed(response, f"no 'result' {kind.__name__}")
     return result
 
 
-def _batch_item(item: Mapping[str, Any]) -> BatchResponse:
+def _batch_item(response: httpx.Response, item: Any) -> BatchResponse:
+    if not isinstance(item, dict):
+        raise _malformed(response, "a serviced request is not an object")
     raw = item.get("body")
-    body = json.loads(base64.b64decode(raw)) if raw else None
+    try:
+        body = json.loads(base64.b64decode(raw, validate=True)) if raw else None
+        status = int(item.get("status_code", 0))
+    except (binascii.Error, ValueError, TypeError):
+        raise _malformed(response, "a serviced request's body or status is unreadable") from None
     return BatchResponse(
-        id=str(item.get("id")),
-        status=int(item.get("status_code", 0)),
-        body=body,
-        error=item.get("error_message"),
+        id=str(item.get("id")), status=status, body=body, error=item.get("error_message")
     )

@@ -10,11 +10,16 @@ correction (see :meth:`ServiceNowConnector.update_comment`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 
+from pydantic import JsonValue
+
 from itsmhub import (
+    NOT_SYNCED,
     AnyRecord,
     CheckItem,
     Checkpoint,
@@ -29,15 +34,19 @@ from itsmhub import (
     FatalError,
     FieldChanges,
     LinkKind,
+    PageGuard,
+    PersonRef,
     PullItem,
     PullRequest,
     RecordError,
     RecordKind,
     RejectedRecord,
     RemoteChange,
-    RemoteChanged,
     RemoteVersion,
+    Stream,
     TransientError,
+    check_unchanged,
+    correction_marker,
 )
 
 from . import mapping
@@ -52,9 +61,7 @@ JOURNAL_TABLE = "sys_journal_field"
 # 10,000-row page then costs 10 journal calls instead of one per record.
 JOURNAL_IDS_PER_QUERY = 1000
 _ORDER = "ORDERBYsys_updated_on^ORDERBYsys_id"
-# Not synced field by field (bookkeeping, or synced through their own calls, as the
-# engine's NOT_SYNCED): never written as columns nor compared in a conditional update.
-_NOT_COMPARED = frozenset({"id", "kind", "refs", "links", "comments", "created_at", "updated_at"})
+_SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def pull_query(
@@ -90,6 +97,11 @@ class ServiceNowConnector(BatchWrites, Connector):
     # Priority is derived by ServiceNow from impact and urgency: kept, so the derived value
     # flows to the hub. People, services by name, tags and ServiceNow's own timestamps are
     # not written, so not synced here.
+    link_kinds: ClassVar[frozenset[LinkKind]] = frozenset(
+        {LinkKind.CAUSED_BY, LinkKind.DUPLICATE_OF, LinkKind.KNOWN_ERROR_OF}
+    )
+    # incident.problem_id, problem.duplicate_of and an article's source_task hold one each.
+    single_valued_links: ClassVar[frozenset[LinkKind]] = link_kinds
     synced_fields: ClassVar[frozenset[str] | None] = frozenset(
         {
             "title",
@@ -180,6 +192,14 @@ class ServiceNowConnector(BatchWrites, Connector):
 
     # --- reading -------------------------------------------------------------------------
 
+    def streams(self) -> list[Stream]:
+        """One stream per table: incidents, problems, and Known Error articles when they
+        are used (otherwise known errors are problems flagged known_error)."""
+        kinds = [RecordKind.INCIDENT, RecordKind.PROBLEM]
+        if self._articles():
+            kinds.append(RecordKind.KNOWN_ERROR)
+        return [Stream.of_kind(kind) for kind in kinds]
+
     async def pull(self, request: PullRequest) -> AsyncIterator[PullItem]:
         """Keyset pages from the cursor's watermark (inclusive: the engine de-duplicates
         the re-read boundary by ``sys_mod_count``), each followed by a checkpoint.
@@ -196,6 +216,7 @@ class ServiceNowConnector(BatchWrites, Connector):
         cursor = request.cursor
         since = cursor.watermark if cursor is not None and cursor.watermark else request.since
         after: tuple[str, str] | None = None
+        guard = PageGuard(f"{table} pages", ordered=True)
         while True:
             query = pull_query(since, request.until, after)
             page = await self.client.list(table, query, fields, limit=limit)
@@ -212,9 +233,7 @@ class ServiceNowConnector(BatchWrites, Connector):
             stamp, sys_id = text(last, "sys_updated_on"), text(last, "sys_id")
             if stamp is None or sys_id is None:
                 raise FatalError(f"{table}: a pulled row has no sys_updated_on or sys_id")
-            if after is not None and (stamp, sys_id) <= after:
-                # The instance ignored the keyset terms: stop rather than loop forever.
-                raise FatalError(f"{table}: the keyset query did not advance past {after}")
+            guard.advance((stamp, sys_id))  # an instance ignoring the keyset must not loop
             yield Checkpoint(cursor=Cursor(watermark=parse_time(stamp), token=sys_id))
             # The limit applies before ACLs, so a short page is the end only without `next`.
             if len(page.rows) < limit and "next" not in page.links:
@@ -275,6 +294,8 @@ class ServiceNowConnector(BatchWrites, Connector):
             changed_at=changed_at,
             record=record,
             marker=text(row, self.target.marker_column(kind)),
+            # A row's reference columns are all the links it holds.
+            links_complete=True,
         )
 
     async def fetch(self, kind: RecordKind, remote_id: str) -> RemoteChange | None:
@@ -287,18 +308,43 @@ class ServiceNowConnector(BatchWrites, Connector):
         journal = await self._journal(table, [remote_id])
         return self._change(kind, row, journal.get(remote_id, []))
 
-    async def find_by_marker(self, kind: RecordKind, marker: str) -> RemoteChange | None:
+    async def find_by_marker(self, kind: RecordKind, marker: str) -> list[RemoteChange]:
+        """Rows carrying ``marker`` (a database query: read-after-write, no lag)."""
         if "^" in marker:  # it would end the encoded-query term
             raise FatalError(f"correlation marker {marker!r} contains '^'")
         table = self._table(kind)
         column = self.target.marker_column(kind)
         # meta holds an article's search keywords, which editors may add to.
         term = f"{column}LIKE{marker}" if column == "meta" else f"{column}={marker}"
-        query = f"{term}^ORDERBYsys_created_on"
-        page = await self.client.list(table, query, self.target.fields(kind), limit=1)
-        if not page.rows:
-            return None
-        return self._change(kind, page.rows[0], [])
+        query = f"{term}^ORDERBYsys_created_on^ORDERBYsys_id"
+        page = await self.client.list(table, query, self.target.fields(kind), limit=10)
+        return [self._change(kind, row, []) for row in page.rows]
+
+    async def resolve_people(self, accounts: Sequence[ExternalRef]) -> dict[str, PersonRef]:
+        """``sys_user`` rows by sys_id, one list call per thousand accounts."""
+        ids = sorted({a.remote_id for a in accounts if _SYS_ID.match(a.remote_id)})
+        found: dict[str, PersonRef] = {}
+        for start in range(0, len(ids), JOURNAL_IDS_PER_QUERY):
+            chunk = ids[start : start + JOURNAL_IDS_PER_QUERY]
+            page = await self.client.list(
+                "sys_user",
+                f"sys_idIN{','.join(chunk)}",
+                ["sys_id", "name", "email", "user_name"],
+                limit=len(chunk),
+            )
+            for row in page.rows:
+                sys_id = text(row, "sys_id")
+                if sys_id is not None:
+                    external = ExternalRef(
+                        system=self.name,
+                        remote_id=sys_id,
+                        key=text(row, "user_name"),
+                        remote_type="sys_user",
+                    )
+                    found[sys_id] = PersonRef(
+                        display_name=text(row, "name"), email=text(row, "email"), external=external
+                    )
+        return found
 
     # --- writing -------------------------------------------------------------------------
 
@@ -311,7 +357,7 @@ class ServiceNowConnector(BatchWrites, Connector):
     def _create_payload(self, record: AnyRecord, marker: str) -> tuple[str, dict[str, str]]:
         kind = record.kind
         table = self._table(kind)
-        dumped = record.model_dump(mode="json", exclude=set(_NOT_COMPARED))
+        dumped = record.model_dump(mode="json", exclude=set(NOT_SYNCED))
         values = {k: v for k, v in dumped.items() if v is not None}  # nothing to clear yet
         payload = mapping.to_payload(self.target, kind, values)
         if kind is RecordKind.KNOWN_ERROR:
@@ -353,24 +399,12 @@ class ServiceNowConnector(BatchWrites, Connector):
         kind = changes.kind
         if row is None:
             raise RecordError(f"{ref.key or ref.remote_id} no longer exists in {table}")
-        held = mapping.to_record(self.target, kind, row, []).model_dump(mode="json")
-        moved = [
-            c.field
-            for c in changes.changes
-            if c.field in held
-            and c.field not in _NOT_COMPARED
-            and held[c.field] != c.old
-            and not self._same_state(kind, c.field, held[c.field], c.old)
-        ]
-        if moved:
-            raise RemoteChanged(
-                f"{ref.key or ref.remote_id} changed in ServiceNow since it was last synced "
-                f"({', '.join(moved)})"
-            )
-        values = {c.field: c.new for c in changes.changes}
-        return mapping.to_payload(self.target, kind, values, current=row)
+        held = mapping.to_record(self.target, kind, row, [])
+        where = f"{ref.key or ref.remote_id} in ServiceNow"
+        check_unchanged(held, changes, where=where, same=partial(self._same_state, kind))
+        return mapping.to_payload(self.target, kind, changes.new_values(), current=row)
 
-    def _same_state(self, kind: RecordKind, field: str, held: Any, old: Any) -> bool:
+    def _same_state(self, kind: RecordKind, field: str, held: JsonValue, old: JsonValue) -> bool:
         """Two article statuses stored as one workflow_state (fixed and retired) are equal:
         reading cannot tell them apart, so neither is a concurrent edit."""
         if kind is not RecordKind.KNOWN_ERROR or field != "status":
@@ -416,7 +450,7 @@ class ServiceNowConnector(BatchWrites, Connector):
         """
         table = self._journal_owner(ref)
         column = mapping.journal_column(comment)
-        marker = mapping.correction_marker(comment)
+        marker = correction_marker(comment)
         query = f"element_id={ref.remote_id}^element={column}^valueLIKE{marker}"
         if (await self.client.list(JOURNAL_TABLE, query, ["sys_id"], limit=1)).rows:
             return  # written by an attempt whose answer was lost

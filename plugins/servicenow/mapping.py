@@ -9,7 +9,6 @@ be mapped raises :class:`~itsmhub.RecordError`, which the connector turns into a
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 from collections.abc import Mapping
@@ -39,6 +38,9 @@ from itsmhub import (
     RemoteVersion,
     ResolutionCode,
     Visibility,
+    comment_footer,
+    correction_footer,
+    read_footer,
 )
 
 from .settings import ServiceNowSettings
@@ -70,14 +72,10 @@ _ARTICLE_FIELDS = (
     "sys_mod_count",
 )  # fmt: skip
 _SYS_ID = re.compile(r"^[0-9a-f]{32}$")
-FOOTER = re.compile(r"\n*\[itsmhub:(?P<id>[^\]\s]+)\]\s*\Z")
-# A correction's footer names the comment it corrects and a digest of its text:
-# [itsmhub:<comment id>;edit=<digest>]. The digest lets a retry find this very correction.
-EDIT_SUFFIX = re.compile(r";edit=(?P<digest>[0-9a-f]+)\Z")
+# Journal entries cannot be edited: an edit is posted as a correction headed so.
 CORRECTION_HEADER = (
     "Correction of an earlier comment (ServiceNow journal entries cannot be edited):"
 )
-AUTHOR_LINE = re.compile(r"\n*— (?P<name>.+) \(via itsmhub\)\s*\Z")
 _DEFAULT_CLOSE_NOTES = "Resolved in another system (synced by itsmhub)"
 E = TypeVar("E", bound=Enum)
 
@@ -338,19 +336,11 @@ def to_comment(target: Target, row: Row) -> Comment:
     created = parse_time(text(row, "sys_created_on"))
     if sys_id is None or created is None:
         raise RecordError("a journal entry has no sys_id or sys_created_on")
-    body = str(row.get("value") or "")
-    hub_id = None
-    author = text(row, "sys_created_by")
-    if footer := FOOTER.search(body):
-        hub_id, body = footer["id"], body[: footer.start()]
-        if edit := EDIT_SUFFIX.search(hub_id):
-            hub_id = hub_id[: edit.start()]
-            body = body.removeprefix(CORRECTION_HEADER).lstrip("\n")
-        if line := AUTHOR_LINE.search(body):
-            author, body = line["name"], body[: line.start()]
+    footer = read_footer(str(row.get("value") or ""), header=CORRECTION_HEADER)
+    author = footer.author or text(row, "sys_created_by")
     return Comment(
-        id=hub_id or f"{target.system}:{sys_id}",
-        body=body,
+        id=footer.hub_id or f"{target.system}:{sys_id}",
+        body=footer.body,
         visibility=Visibility.PUBLIC if row.get("element") == "comments" else Visibility.INTERNAL,
         author=PersonRef(display_name=author) if author else None,
         created_at=created,
@@ -363,30 +353,17 @@ def to_comment(target: Target, row: Row) -> Comment:
 
 def comment_text(comment: Comment) -> str:
     """The journal text we write: the body, the original author, then the marker footer."""
-    return f"{_signed(comment)}\n\n[itsmhub:{comment.id}]"
-
-
-def _signed(comment: Comment) -> str:
-    author = (comment.author.display_name or comment.author.email) if comment.author else None
-    return f"{comment.body}\n\n— {author} (via itsmhub)" if author else comment.body
-
-
-def correction_marker(comment: Comment) -> str:
-    """The footer of the correction carrying ``comment``'s current text (same text, same
-    marker: a retry finds the correction it already wrote)."""
-    digest = hashlib.sha256(_signed(comment).encode()).hexdigest()[:16]
-    return f"[itsmhub:{comment.id};edit={digest}]"
+    return comment_footer(comment)
 
 
 def correction_text(comment: Comment) -> str:
     """A journal entry that supersedes an earlier copy of ``comment`` with its new text."""
-    return f"{CORRECTION_HEADER}\n\n{_signed(comment)}\n\n{correction_marker(comment)}"
+    return correction_footer(comment, CORRECTION_HEADER)
 
 
 def is_correction(row: Row) -> bool:
     """Whether a journal row is one of our corrections (see :func:`correction_text`)."""
-    footer = FOOTER.search(str(row.get("value") or ""))
-    return footer is not None and EDIT_SUFFIX.search(footer["id"]) is not None
+    return read_footer(str(row.get("value") or "")).correction
 
 
 def journal_column(comment: Comment) -> str:

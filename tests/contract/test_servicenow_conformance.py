@@ -11,13 +11,13 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from itsmhub import ConnectorContext, ExternalRef, HttpSettings, LinkKind, RecordKind
+from itsmhub.emulation import Fault
 from itsmhub.testing import ConformanceTarget, ConnectorConformance, RecordingSleep
 from itsmhub_servicenow.client import ServiceNowClient
 from itsmhub_servicenow.connector import ServiceNowConnector
-from itsmhub_servicenow.emulator import Fault, Instance, build_app
+from itsmhub_servicenow.emulator import Instance, build_app
 from itsmhub_servicenow.settings import ServiceNowSettings
 
 PAGE_SIZE = 3
@@ -38,44 +38,16 @@ class TickingClock:
         return self.now
 
 
-class LoseNextPost:
-    """ASGI middleware: once armed, the next POST is carried out by the instance, then the
-    connection drops before the caller hears back. The emulator's own ``Fault(drop=True)``
-    drops *before* routing (nothing written), so it cannot stage a lost response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.armed = False
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not (self.armed and scope["type"] == "http" and scope["method"] == "POST"):
-            await self.app(scope, receive, send)
-            return
-        self.armed = False
-
-        async def swallow(message: Message) -> None:
-            pass
-
-        await self.app(scope, receive, swallow)
-        # ASGITransport re-raises app exceptions: the client sees a transport error.
-        raise httpx.ReadError("connection dropped after the instance wrote the record")
-
-
 class ServiceNowTarget(ConformanceTarget):
     """The connector on an emulated instance; people act through the instance's state."""
 
     kinds = (RecordKind.INCIDENT, RecordKind.PROBLEM)  # known errors are flagged problems
 
     def __init__(
-        self,
-        connector: ServiceNowConnector,
-        instance: Instance,
-        gate: LoseNextPost,
-        sleep: RecordingSleep,
+        self, connector: ServiceNowConnector, instance: Instance, sleep: RecordingSleep
     ) -> None:
         super().__init__(connector, page_size=PAGE_SIZE, sleep=sleep)
         self.instance = instance
-        self.gate = gate
 
     def _table(self, ref: ExternalRef) -> str:
         for table in ("incident", "problem", ARTICLES):
@@ -96,10 +68,12 @@ class ServiceNowTarget(ConformanceTarget):
 
     async def inject_rate_limit(self, retry_after: float) -> None:
         # Retry-After is whole seconds on ServiceNow; the recording sleep makes it free.
-        self.instance.faults.inject(Fault(status=429, retry_after=math.ceil(retry_after)))
+        fault = Fault(status=429, retry_after=math.ceil(retry_after))
+        self.instance.controls.faults.inject(fault)
 
     async def lose_next_create_response(self) -> None:
-        self.gate.armed = True
+        # The instance writes the record, then the connection drops before the answer.
+        self.instance.controls.faults.inject(Fault(method="POST", lose_response=True))
 
 
 class ArticleTarget(ServiceNowTarget):
@@ -114,7 +88,6 @@ async def snow_target(
     target: type[ServiceNowTarget], **settings_data: Any
 ) -> AsyncIterator[ServiceNowTarget]:
     instance = Instance(clock=TickingClock())
-    gate = LoseNextPost(build_app(instance))
     data = {
         "instance_url": "https://acme.service-now.com",
         "auth": {"method": "basic", "username": "admin", "password": "env:PW"},
@@ -125,12 +98,12 @@ async def snow_target(
     context = ConnectorContext(
         http=HttpSettings(),
         resolve_secret=lambda ref: SecretStr("admin"),
-        transport=httpx.ASGITransport(app=gate),
+        transport=httpx.ASGITransport(app=build_app(instance)),
     )
     sleep = RecordingSleep()
     client = ServiceNowClient(settings, context, sleep=sleep)
     async with ServiceNowConnector("snow", settings, context, client=client) as connector:
-        yield target(connector, instance, gate, sleep)
+        yield target(connector, instance, sleep)
 
 
 class TestServiceNowArticleConformance(ConnectorConformance):

@@ -13,7 +13,7 @@ from fakes.world import World, open_world
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itsmhub import TransientError
+from itsmhub import TransientError, normalize_text, read_footer
 
 FIELDS = {
     "title": st.sampled_from(["VPN drops", "VPN flaps", "VPN down for Berlin"]),
@@ -109,5 +109,6 @@ async def _hub_records(world: World) -> Any:
 
 
 def _body(text: str) -> str:
-    """A comment's words without the author line and marker copies carry."""
-    return text.split("\n\n")[0]
+    """A comment's words as the hub reads them: without the author line and marker copies
+    carry, and normalised (whitespace a tool adds or drops is no difference)."""
+    return normalize_text(read_footer(text).body)

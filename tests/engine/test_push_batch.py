@@ -15,8 +15,10 @@ from itsmhub import (
     ItsmhubError,
     RecordError,
     TransientError,
+    Write,
+    WriteCreate,
+    WriteOutcome,
 )
-from itsmhub.connector import Write, WriteCreate, WriteOutcome
 from itsmhub.engine import Pusher
 from itsmhub.engine.push import WRITE_BATCH
 

@@ -97,6 +97,7 @@ class FakeConnector(Connector):
     title: ClassVar[str] = "Fake ticketing tool (tests)"
     settings_model: ClassVar[type[ConnectorSettings]] = FakeSettings
     record_kinds: ClassVar[frozenset[RecordKind]] = TICKET_KINDS
+    link_kinds: ClassVar[frozenset[LinkKind]] = frozenset(LinkKind)
 
     def __init__(self, name: str, settings: ConnectorSettings, context: ConnectorContext) -> None:
         super().__init__(name, settings, context)
@@ -163,9 +164,8 @@ class FakeConnector(Connector):
             return None
         return self._readable(record)
 
-    async def find_by_marker(self, kind: RecordKind, marker: str) -> RemoteChange | None:
-        record = self.remote.find_by_marker(kind, marker)
-        return self._readable(record) if record else None
+    async def find_by_marker(self, kind: RecordKind, marker: str) -> list[RemoteChange]:
+        return [self._readable(r) for r in self.remote.find_by_marker(kind, marker)]
 
     async def create(self, record: AnyRecord, *, marker: str) -> RemoteChange:
         if record.kind not in self.record_kinds:
@@ -249,6 +249,7 @@ class FakeConnector(Connector):
             record=None if record.deleted else self.to_neutral(record),
             deleted=record.deleted,
             marker=record.marker,
+            links_complete=True,
         )
 
     def to_neutral(self, record: RemoteRecord) -> AnyTicket:

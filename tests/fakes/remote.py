@@ -170,13 +170,14 @@ class FakeRemote:
             record = self._state.records.get(remote_id)
             return self._serve(record) if record else None
 
-    def find_by_marker(self, kind: RecordKind | str, marker: str) -> RemoteRecord | None:
-        """The oldest record of ``kind`` carrying ``marker``."""
+    def find_by_marker(self, kind: RecordKind | str, marker: str) -> list[RemoteRecord]:
+        """The records of ``kind`` carrying ``marker``, oldest first."""
         with self._op("find_by_marker"):
-            found = [
-                r for r in self._state.records.values() if r.kind == kind and r.marker == marker
+            return [
+                self._serve(r)
+                for r in self._state.records.values()
+                if r.kind == kind and r.marker == marker
             ]
-            return self._serve(found[0]) if found else None
 
     def create(self, kind: RecordKind | str, fields: Fields, marker: str | None) -> RemoteRecord:
         """Create a record; refuses (RecordError, 400) fields the neutral model refuses."""

@@ -179,9 +179,9 @@ async def test_create_carries_the_marker_and_find_by_marker_finds_it(remote, fak
     assert stored.marker == "itsmhub-m1" and stored.fields["tags"] == ["eu", "mail"]
     assert "id" not in stored.fields and "comments" not in stored.fields
     assert created.record is not None and created.record.title == "Mail down"
-    assert await fake.find_by_marker(INCIDENT, "itsmhub-m1") == created
-    assert await fake.find_by_marker(INCIDENT, "itsmhub-other") is None
-    assert await fake.find_by_marker(RecordKind.PROBLEM, "itsmhub-m1") is None
+    assert await fake.find_by_marker(INCIDENT, "itsmhub-m1") == [created]
+    assert await fake.find_by_marker(INCIDENT, "itsmhub-other") == []
+    assert await fake.find_by_marker(RecordKind.PROBLEM, "itsmhub-m1") == []
     assert await fake.fetch(INCIDENT, created.remote_id) == created
     assert await fake.fetch(INCIDENT, "F-404") is None
 
@@ -303,8 +303,8 @@ async def test_a_lost_response_leaves_the_record_created(remote, fake) -> None:
     remote.faults.fail_after("create", TransientError("connection dropped"))
     with pytest.raises(TransientError):
         await fake.create(Incident(title="Badge reader"), marker="itsmhub-lost")
-    found = await fake.find_by_marker(INCIDENT, "itsmhub-lost")
-    assert found is not None and found.record.title == "Badge reader"  # type: ignore[union-attr]
+    [found] = await fake.find_by_marker(INCIDENT, "itsmhub-lost")
+    assert found.record is not None and found.record.title == "Badge reader"
 
 
 async def test_a_malformed_record_is_rejected_and_the_page_goes_on(remote, fake) -> None:

@@ -18,6 +18,7 @@ import respx
 
 from itsmhub.errors import ItsmhubError
 from itsmhub.http import HttpSettings, build_client, install_redaction, send_with_retries
+from itsmhub_jira.dialect import JIRA
 
 BASE_URL = "https://acme.atlassian.net"
 CANARY = "CANARY7f3a9c2e"
@@ -105,10 +106,13 @@ async def test_credentials_never_reach_logs_or_errors(caplog: pytest.LogCaptureF
         # connector's client is built (and its credentials registered) at start-up.
         async with (
             build_client(
-                settings, base_url=BASE_URL, auth=("agent@example.com", PASSWORD)
+                settings, base_url=BASE_URL, auth=("agent@example.com", PASSWORD), dialect=JIRA
             ) as basic_client,
             build_client(
-                settings, base_url=BASE_URL, headers={"Authorization": f"Bearer {BEARER}"}
+                settings,
+                base_url=BASE_URL,
+                headers={"Authorization": f"Bearer {BEARER}"},
+                dialect=JIRA,
             ) as bearer_client,
         ):
             errors += await _drive(basic_client, settings)

@@ -21,6 +21,8 @@ from itsmhub.http import (
     RateLimitState,
     build_client,
 )
+from itsmhub_jira.dialect import JIRA
+from itsmhub_okta.dialect import OKTA
 
 BASE_URL = "https://acme.atlassian.net"
 
@@ -132,7 +134,9 @@ async def test_one_log_line_per_response_without_query_or_headers(
                 200, headers={"X-AREQUESTID": "req-42", "X-RateLimit-Remaining": "77"}
             )
         )
-        async with build_client(HttpSettings(), base_url=BASE_URL, auth=("a@b.c", "pw-1234")) as c:
+        async with build_client(
+            HttpSettings(), base_url=BASE_URL, auth=("a@b.c", "pw-1234"), dialect=JIRA
+        ) as c:
             await c.get("/rest/api/3/search/jql", params={"jql": "project = SUP"})
     lines = [r for r in caplog.records if r.name == "itsmhub.http"]
     assert len(lines) == 1
@@ -182,7 +186,7 @@ async def test_a_pacer_delays_the_request_after_an_exhausted_budget(fake_time) -
         ]
     )
     transport = httpx.MockTransport(lambda request: next(responses))
-    pacer = RateLimitState(clock=fake_time.clock, sleep=fake_time.sleep)
+    pacer = RateLimitState(clock=fake_time.clock, sleep=fake_time.sleep, dialect=OKTA)
     async with build_client(
         HttpSettings(), base_url="https://acme.okta.com", transport=transport, pacer=pacer
     ) as client:

@@ -9,12 +9,16 @@ import httpx
 import pytest
 
 from itsmhub.http import (
+    GENERIC,
     RateLimitState,
     parse_reset,
     parse_retry_after,
     read_rate_limit,
     retry_after_from,
 )
+from itsmhub_jira.dialect import JIRA
+from itsmhub_okta.dialect import OKTA
+from itsmhub_zendesk.dialect import ZENDESK
 
 NOW = 1_779_999_960.0  # on a whole minute, like Jira's "2026-03-26T16:00Z" resets
 NOW_DT = datetime.fromtimestamp(NOW, UTC)
@@ -66,7 +70,7 @@ def test_read_jira_headers() -> None:
             "RateLimit-Reason": "jira-burst-based",
         }
     )
-    info = read_rate_limit(headers, NOW)
+    info = read_rate_limit(headers, NOW, JIRA)
     assert (info.remaining, info.reset_after, info.near_limit, info.reason) == (
         12,
         60.0,
@@ -83,7 +87,7 @@ def test_read_okta_headers() -> None:
             "X-Rate-Limit-Reset": str(int(NOW) + 20),
         }
     )
-    info = read_rate_limit(headers, NOW)
+    info = read_rate_limit(headers, NOW, OKTA)
     assert info.exhausted
     assert info.reset_after == 20.0
 
@@ -97,9 +101,17 @@ def test_read_zendesk_headers_takes_the_most_restrictive_budget() -> None:
             "zendesk-ratelimit-tickets-index": "total=100; remaining=3; resets=50",
         }
     )
-    info = read_rate_limit(headers, NOW)
+    info = read_rate_limit(headers, NOW, ZENDESK)
     assert info.remaining == 3
     assert info.reset_after == 50.0
+
+
+def test_a_vendor_header_is_read_only_with_its_dialect() -> None:
+    headers = httpx.Headers({"X-Rate-Limit-Remaining": "0", "X-RateLimit-NearLimit": "true"})
+    assert read_rate_limit(headers, NOW, GENERIC).remaining is None
+    assert not read_rate_limit(headers, NOW, GENERIC).near_limit
+    assert read_rate_limit(headers, NOW, OKTA).remaining == 0
+    assert read_rate_limit(headers, NOW, JIRA).near_limit
 
 
 def test_no_headers_means_nothing_known() -> None:
@@ -129,7 +141,7 @@ def _response(status: int = 200, **headers: str) -> httpx.Response:
 
 @pytest.mark.anyio
 async def test_pacer_waits_until_reset_when_the_budget_is_spent(fake_time) -> None:
-    pacer = RateLimitState(clock=fake_time.clock, sleep=fake_time.sleep)
+    pacer = RateLimitState(clock=fake_time.clock, sleep=fake_time.sleep, dialect=OKTA)
     pacer.observe(
         _response(X_Rate_Limit_Remaining="0", X_Rate_Limit_Reset=str(int(fake_time.now) + 7))
     )
@@ -142,7 +154,7 @@ async def test_pacer_waits_until_reset_when_the_budget_is_spent(fake_time) -> No
 
 
 def test_pacer_breathes_briefly_near_the_limit(fake_time) -> None:
-    pacer = RateLimitState(near_limit_delay=0.5, clock=fake_time.clock)
+    pacer = RateLimitState(near_limit_delay=0.5, clock=fake_time.clock, dialect=JIRA)
     pacer.observe(_response(X_RateLimit_NearLimit="true", X_RateLimit_Remaining="40"))
     assert pacer.delay() == 0.5
 
@@ -163,7 +175,7 @@ def test_pacer_honours_a_429_retry_after(fake_time) -> None:
 
 def test_pacer_never_shortens_a_pause(fake_time) -> None:
     pacer = RateLimitState(clock=fake_time.clock)
-    pacer.observe(_response(X_RateLimit_Remaining="0", ratelimit_reset="30"))
+    pacer.observe(_response(X_RateLimit_Remaining="0", RateLimit_Reset="30"))
     pacer.observe(_response(X_RateLimit_Remaining="50"))  # a late answer to an older request
     assert pacer.delay() == 30.0
 

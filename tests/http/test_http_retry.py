@@ -11,7 +11,11 @@ import pytest
 import respx
 
 from itsmhub.errors import ConfigError, RateLimited, RecordError, TransientError
-from itsmhub.http import HttpSettings, build_client, is_replay_safe, send_with_retries
+from itsmhub.http import GENERIC, HttpSettings, build_client, is_replay_safe, send_with_retries
+from itsmhub_jira.dialect import JIRA
+from itsmhub_okta.dialect import OKTA
+from itsmhub_servicenow.dialect import SERVICENOW
+from itsmhub_zendesk.dialect import ZENDESK
 
 pytestmark = pytest.mark.anyio
 
@@ -19,8 +23,8 @@ BASE_URL = "https://acme.atlassian.net"
 PATH = "/rest/api/3/issue/SUP-1"
 
 
-async def _get(settings: HttpSettings, fake_time, method: str = "GET", **kwargs):
-    async with build_client(settings, base_url=BASE_URL) as client:
+async def _get(settings: HttpSettings, fake_time, method: str = "GET", dialect=GENERIC, **kwargs):
+    async with build_client(settings, base_url=BASE_URL, dialect=dialect) as client:
         return await send_with_retries(
             client,
             method,
@@ -59,22 +63,22 @@ async def test_retry_after_as_http_date(settings, fake_time) -> None:
 
 
 @pytest.mark.parametrize(
-    ("vendor", "headers"),
+    ("vendor", "dialect", "headers"),
     [
-        ("jira ISO-8601", lambda now: {"X-RateLimit-Reset": _iso(now + 30)}),
-        ("servicenow epoch", lambda now: {"X-RateLimit-Reset": str(int(now) + 30)}),
-        ("okta epoch", lambda now: {"X-Rate-Limit-Reset": str(int(now) + 30)}),
-        ("zendesk delta", lambda now: {"ratelimit-reset": "30"}),
+        ("jira ISO-8601", JIRA, lambda now: {"X-RateLimit-Reset": _iso(now + 30)}),
+        ("servicenow epoch", SERVICENOW, lambda now: {"X-RateLimit-Reset": str(int(now) + 30)}),
+        ("okta epoch", OKTA, lambda now: {"X-Rate-Limit-Reset": str(int(now) + 30)}),
+        ("zendesk delta", ZENDESK, lambda now: {"ratelimit-reset": "30"}),
     ],
 )
 async def test_429_without_retry_after_waits_for_the_reset_header(
-    settings, fake_time, vendor, headers
+    settings, fake_time, vendor, dialect, headers
 ) -> None:
     with respx.mock(base_url=BASE_URL) as router:
         router.get(PATH).mock(
             side_effect=[httpx.Response(429, headers=headers(fake_time.now)), httpx.Response(200)]
         )
-        await _get(settings, fake_time)
+        await _get(settings, fake_time, dialect=dialect)
     assert fake_time.sleeps == [30.0], vendor
 
 
@@ -101,7 +105,7 @@ async def test_exhausting_attempts_raises_the_last_transient_error(fake_time, ca
     assert len(fake_time.sleeps) == 2
     assert caught.value.status == 502
     assert "gave up after 3 attempts" in str(caught.value)
-    assert "GET acme.atlassian.net/rest/api/3/issue/SUP-1" in str(caught.value)
+    assert "GET https://acme.atlassian.net/rest/api/3/issue/SUP-1" in str(caught.value)
     retry_logs = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
     assert len(retry_logs) == 2
     assert "(attempt 1 of 3)" in retry_logs[0]

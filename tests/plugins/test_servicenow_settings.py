@@ -18,6 +18,8 @@ from itsmhub import (
     RecordKind,
     ResolutionCode,
     SecretRef,
+    WebhookRequest,
+    utcnow,
 )
 from itsmhub.config import ConfigInvalid, load_config
 from itsmhub_servicenow import mapping_defaults as defaults
@@ -253,6 +255,7 @@ def test_the_connector_declares_itself() -> None:
         "update_comment",
         "link",
         "write_many",
+        "resolve_people",
     ]
 
 
@@ -261,7 +264,7 @@ async def test_the_connector_refuses_what_it_does_not_implement_yet(validate, co
     settings = validate(ServiceNowSettings, MINIMAL)
     async with ServiceNowConnector("snow", settings, context) as connector:
         with pytest.raises(NotImplementedYet, match="cannot receive webhooks yet"):
-            connector.verify_webhook({}, b"")
+            connector.verify_webhook(WebhookRequest(received_at=utcnow()))
 
 
 def test_the_plugin_registers_through_its_entry_point() -> None:

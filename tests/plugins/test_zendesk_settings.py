@@ -18,6 +18,8 @@ from itsmhub import (
     ProblemStatus,
     RecordKind,
     SecretRef,
+    WebhookRequest,
+    utcnow,
 )
 from itsmhub.config import ConfigInvalid, load_config
 from itsmhub_zendesk import mapping_defaults as defaults
@@ -226,7 +228,7 @@ async def test_the_connector_refuses_until_its_vendor_calls_land(validate, conte
         with pytest.raises(NotImplementedYet, match="cannot check the connection yet"):
             await connector.check()
         with pytest.raises(NotImplementedYet):
-            connector.verify_webhook({}, b"{}")
+            connector.verify_webhook(WebhookRequest(body=b"{}", received_at=utcnow()))
 
 
 def test_the_plugin_registers_through_its_entry_point() -> None:

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message
 
-from .tableapi import error
+from .errors import error
 
 
 async def call(

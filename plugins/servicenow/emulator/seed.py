@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from .state import COLUMNS, NUMBERS, TIME_FORMAT, Instance, Row, priority_of
 
-EPOCH = datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC)
+#: How far back seeded history reaches: tickets open over 60 days and change for up to 5.
+HISTORY = timedelta(days=66)
 PEOPLE = (
     ("abel.tuter", "Abel Tuter"),
     ("beth.anglin", "Beth Anglin"),
@@ -66,11 +67,17 @@ def _system(rng: random.Random, created: datetime, updated: datetime, by: str) -
 
 def seed_instance(instance: Instance, seed: int, *, incidents: int = 50) -> None:
     """Fill ``instance`` with users, groups, problems, incidents, their journals, and a
-    Known Error article for each problem flagged known_error."""
+    Known Error article for each problem flagged known_error.
+
+    History is dated relative to the instance's today (the last ~66 days), so a fresh
+    instance shows in ``--since 90d``; the same seed gives the same data on the same day.
+    """
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    today = instance.clock().astimezone(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
+    epoch = today - HISTORY
     users = [
         {
-            **_system(rng, EPOCH, EPOCH, "admin"),
+            **_system(rng, epoch, epoch, "admin"),
             "user_name": u,
             "name": n,
             "email": f"{u}@example.com",
@@ -80,13 +87,13 @@ def seed_instance(instance: Instance, seed: int, *, incidents: int = 50) -> None
         for u, n in PEOPLE
     ]
     groups = {
-        name: {**_system(rng, EPOCH, EPOCH, "admin"), "name": name, "active": "true"}
+        name: {**_system(rng, epoch, epoch, "admin"), "name": name, "active": "true"}
         for name in GROUPS
     }
     instance.load("sys_user", users)
     instance.load("sys_user_group", groups.values())
     problems = [
-        _ticket(instance, rng, "problem", users, groups, rng.choice(PROBLEM_STATES))
+        _ticket(instance, rng, epoch, "problem", users, groups, rng.choice(PROBLEM_STATES))
         for _ in range(max(1, incidents // 10))
     ]
     for problem in problems:
@@ -94,7 +101,7 @@ def seed_instance(instance: Instance, seed: int, *, incidents: int = 50) -> None
     instance.load("problem", problems)
     rows = []
     for _ in range(incidents):
-        row = _ticket(instance, rng, "incident", users, groups, rng.choice(INCIDENT_STATES))
+        row = _ticket(instance, rng, epoch, "incident", users, groups, rng.choice(INCIDENT_STATES))
         row["caller_id"] = rng.choice(users)["sys_id"]
         row["incident_state"] = row["state"]
         if rng.random() < 0.3:
@@ -151,13 +158,14 @@ def _articles(instance: Instance, rng: random.Random, problems: list[Row]) -> li
 def _ticket(
     instance: Instance,
     rng: random.Random,
+    epoch: datetime,
     table: str,
     users: list[Row],
     groups: dict[str, Row],
     state: str,
 ) -> Row:
     topic, group, texts = rng.choice(TOPICS)
-    created = EPOCH + timedelta(minutes=rng.randint(0, 60 * 24 * 60))
+    created = epoch + timedelta(minutes=rng.randint(0, 60 * 24 * 60))
     updated = created + timedelta(minutes=rng.randint(0, 60 * 24 * 5))
     impact, urgency = str(rng.randint(1, 3)), str(rng.randint(1, 3))
     prefix, _ = NUMBERS[table]

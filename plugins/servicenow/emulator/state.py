@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .faults import Faults
+from itsmhub.emulation import Controls, OAuthServer
+
+from .errors import oauth_refusal
 
 Row = dict[str, str]
 Clock = Callable[[], datetime]
@@ -166,24 +168,27 @@ class Instance:
         clock: Clock = utc_clock,
         users: Mapping[str, str] | None = None,
         oauth_clients: Mapping[str, str] | None = None,
-        faults: Faults | None = None,
+        controls: Controls | None = None,
     ) -> None:
+        self.controls = controls or Controls(clock=clock)
         self.clock = clock
         self.users: dict[str, str] = dict(users or {"admin": "admin"})
-        self.oauth_clients: dict[str, str] = dict(oauth_clients or {"itsmhub": "itsmhub-secret"})
-        self.faults = faults or Faults(clock=lambda: self.clock().timestamp())
-        self.tokens: dict[str, tuple[str, float]] = {}
-        self.refresh_tokens: dict[str, str] = {}
+        self.oauth = OAuthServer(
+            clients=dict(oauth_clients or {"itsmhub": "itsmhub-secret"}),
+            users=self.users,
+            clock=clock,
+            refuse=oauth_refusal,
+            default_scope="useraccount",
+        )
         self.reset()
 
     def reset(self) -> None:
-        """Empty every table and forget tokens, faults and rate-limit counters."""
+        """Empty every table and forget tokens, faults, rate-limit rules and counters."""
         self.tables: dict[str, dict[str, Row]] = {name: {} for name in COLUMNS}
         self.counters = {table: start for table, (_, start) in NUMBERS.items()}
         self.journal_ids: dict[str, list[str]] = {}  # element_id -> journal sys_ids
-        self.tokens.clear()
-        self.refresh_tokens.clear()
-        self.faults.reset()
+        self.oauth.reset()
+        self.controls.reset()
 
     def now(self) -> str:
         return self.clock().astimezone(UTC).strftime(TIME_FORMAT)

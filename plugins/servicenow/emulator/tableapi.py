@@ -10,16 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import query
+from .errors import error
 from .render import TRUTHY, View, render
 from .state import COLUMNS, Instance
 
 MAX_LIMIT = 10_000
-
-
-def error(status: int, message: str, detail: str = "", **headers: str) -> JSONResponse:
-    """The instance's error body: ``{"error":{"message","detail"},"status":"failure"}``."""
-    body = {"error": {"message": message, "detail": detail}, "status": "failure"}
-    return JSONResponse(body, status_code=status, headers=headers or None)
 
 
 def _instance(request: Request) -> Instance:

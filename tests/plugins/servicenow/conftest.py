@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from itsmhub_servicenow.emulator import Faults, Instance, build_app
+from itsmhub.emulation import Controls, Faults
+from itsmhub_servicenow.emulator import Instance, build_app
 
 BASE_URL = "https://acme.service-now.com"
 JSON = {"Accept": "application/json", "Content-Type": "application/json"}
@@ -49,8 +50,8 @@ def sleep() -> FakeSleep:
 
 @pytest.fixture
 def instance(clock: FakeClock, sleep: FakeSleep) -> Instance:
-    faults = Faults(clock=lambda: clock().timestamp(), sleep=sleep)
-    return Instance(clock=clock, users={"admin": "admin", "sync": "s3cret"}, faults=faults)
+    controls = Controls(clock=clock, faults=Faults(sleep=sleep))
+    return Instance(clock=clock, users={"admin": "admin", "sync": "s3cret"}, controls=controls)
 
 
 def make_client(instance: Instance, auth: httpx.Auth | None = None) -> httpx.AsyncClient:

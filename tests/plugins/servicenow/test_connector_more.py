@@ -36,6 +36,7 @@ from itsmhub import (
     Write,
     WriteCreate,
     WriteUpdate,
+    correction_marker,
 )
 from itsmhub_servicenow import mapping
 from itsmhub_servicenow.connector import ServiceNowConnector
@@ -174,7 +175,7 @@ async def test_articles_are_created_found_updated_and_linked_against_the_emulato
         ref = created.record.refs[0]
         assert ref.key == "KB0010001" and ref.remote_type == ARTICLES
         found = await snow.find_by_marker(RecordKind.KNOWN_ERROR, "ke-1")
-        assert found is not None and found.remote_id == created.remote_id
+        assert [f.remote_id for f in found] == [created.remote_id]
         await snow.link(ref, problem_ref, LinkKind.KNOWN_ERROR_OF)
         change = FieldChange(field="status", old="draft", new="published")
         await snow.update(ref, FieldChanges(kind=RecordKind.KNOWN_ERROR, changes=(change,)))
@@ -288,9 +289,7 @@ async def test_update_comment_looks_for_its_correction_before_writing() -> None:
         async with connector() as snow:
             await snow.update_comment(ref, note)
     query = lookup.calls[0].request.url.params["sysparm_query"]
-    assert query == (
-        f"element_id={'1' * 32}^element=work_notes^valueLIKE{mapping.correction_marker(note)}"
-    )
+    assert query == (f"element_id={'1' * 32}^element=work_notes^valueLIKE{correction_marker(note)}")
 
 
 # --- Batch API --------------------------------------------------------------------------
@@ -410,7 +409,7 @@ async def test_write_many_against_the_emulator_matches_single_writes() -> None:
         writes.append(update(ref, "status", "new", "in_progress"))
         writes.append(update(ref, "title", "first", "first"))  # nothing differs: no write
         outcomes = await snow.write_many(writes)
-        found = await snow.find_by_marker(RecordKind.INCIDENT, "b-2")
+        [found] = await snow.find_by_marker(RecordKind.INCIDENT, "b-2")
     assert [type(o).__name__ for o in outcomes] == ["RemoteChange"] * 3 + ["RemoteVersion"] * 2
     assert found is not None and found.record is not None and found.record.priority is not None
     assert found.record.priority.value == 2  # derived by the instance from impact × urgency

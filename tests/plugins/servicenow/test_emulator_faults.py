@@ -8,7 +8,8 @@ import json
 import httpx
 import pytest
 
-from itsmhub_servicenow.emulator import DroppedConnection, Fault, Instance, RateLimitRule
+from itsmhub.emulation import DroppedConnection, Fault, RateLimitRule
+from itsmhub_servicenow.emulator import Instance
 
 pytestmark = pytest.mark.anyio
 INC = "/api/now/table/incident"
@@ -54,10 +55,10 @@ async def test_batch_needs_auth_and_a_valid_body(
 
 
 async def test_rate_limit_rule(client: httpx.AsyncClient, instance: Instance, clock) -> None:
-    rule = instance.faults.add_rule(RateLimitRule(limit=2, window=3600))
+    rule = instance.controls.rate_limits.add(RateLimitRule(limit=2, window=3600))
     ok = await client.get(INC)
     assert ok.headers["X-RateLimit-Limit"] == "2"
-    assert ok.headers["X-RateLimit-Rule"] == rule.sys_id
+    assert ok.headers["X-RateLimit-Rule"] == rule.id
     reset = int(ok.headers["X-RateLimit-Reset"])
     assert reset % 3600 == 0 and reset > clock().timestamp()
     await client.get(INC)
@@ -67,7 +68,7 @@ async def test_rate_limit_rule(client: httpx.AsyncClient, instance: Instance, cl
     assert denied.json() == {
         "error": {
             "message": "Rate limit exceeded",
-            "detail": "Rate limit of 2 requests per hour for Table API exceeded",
+            "detail": "Rate limit of 2 requests per hour exceeded",
         },
         "status": "failure",
     }
@@ -78,7 +79,8 @@ async def test_rate_limit_rule(client: httpx.AsyncClient, instance: Instance, cl
 async def test_rate_limit_rule_by_method_and_path(
     client: httpx.AsyncClient, instance: Instance
 ) -> None:
-    instance.faults.add_rule(RateLimitRule(limit=0, path_prefix=INC, methods=frozenset({"POST"})))
+    rule = RateLimitRule(limit=0, path=f"{INC}*", methods=frozenset({"POST"}))
+    instance.controls.rate_limits.add(rule)
     assert (await client.get(INC)).status_code == 200
     assert "X-RateLimit-Limit" not in (await client.get("/api/now/table/problem")).headers
     assert (await client.post(INC, json={})).status_code == 429
@@ -87,8 +89,8 @@ async def test_rate_limit_rule_by_method_and_path(
 async def test_injected_status_faults_are_consumed(
     client: httpx.AsyncClient, instance: Instance
 ) -> None:
-    instance.faults.inject(Fault(status=503), count=2)
-    instance.faults.inject(Fault(status=429, retry_after=7))
+    instance.controls.faults.inject(Fault(status=503, times=2))
+    instance.controls.faults.inject(Fault(status=429, retry_after=7))
     first = await client.get(INC)
     assert first.status_code == 503 and first.json()["status"] == "failure"
     assert (await client.get(INC)).status_code == 503
@@ -100,10 +102,10 @@ async def test_injected_status_faults_are_consumed(
 async def test_latency_and_dropped_connection(
     client: httpx.AsyncClient, instance: Instance, sleep
 ) -> None:
-    instance.faults.inject(Fault(delay=2.5))
+    instance.controls.faults.inject(Fault(delay=2.5))
     assert (await client.get(INC)).status_code == 200
     assert sleep.calls == [2.5]
-    instance.faults.inject(Fault(drop=True))
+    instance.controls.faults.inject(Fault(drop=True))
     with pytest.raises(DroppedConnection):
         await client.get(INC)
     assert (await client.get(INC)).status_code == 200
@@ -115,7 +117,7 @@ async def test_admin_api(client: httpx.AsyncClient, anonymous: httpx.AsyncClient
     assert queued.status_code == 201
     assert (await client.get(INC)).status_code == 500
     rule = await anonymous.post("/_emulator/rate_limits", json={"limit": 1, "window": 60})
-    assert len(rule.json()["sys_id"]) == 32
+    assert len(rule.json()["id"]) == 32
     await client.get(INC)
     assert (await client.get(INC)).status_code == 429
     assert (await anonymous.delete("/_emulator/rate_limits")).status_code == 204

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from itsmhub.testing import serve
-from itsmhub_servicenow.emulator import Fault, Instance, build_app, seed_instance
+from itsmhub.emulation import Fault, serve
+from itsmhub_servicenow.emulator import Instance, build_app, seed_instance
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_served_paging_and_dropped_connection(served: tuple[str, Instance]) -> N
         page = client.get("/api/now/table/incident", params={"sysparm_limit": "10"})
         assert page.status_code == 200 and page.headers["X-Total-Count"] == "25"
         assert 'rel="next"' in page.headers["Link"]
-        instance.faults.inject(Fault(drop=True))
+        instance.controls.faults.inject(Fault(drop=True))
         with pytest.raises(httpx.RemoteProtocolError):
             client.get("/api/now/table/incident")
         assert client.get("/api/now/table/incident").status_code == 200
