@@ -18,6 +18,7 @@ from .errors import NotFound, RefConflict, VersionConflict
 from .models import (
     AuditEntry,
     Base,
+    ConnectorRun,
     DeadLetter,
     DeadLetterIn,
     DeadLetterStatus,
@@ -35,6 +36,7 @@ __all__ = [
     "HEAD_REVISION",
     "AuditEntry",
     "Base",
+    "ConnectorRun",
     "DeadLetter",
     "DeadLetterIn",
     "DeadLetterStatus",

@@ -139,9 +139,25 @@ class OutboxItem(_Row):
     job_position: int | None = None
 
 
+class ConnectorRun(_Row):
+    """One sync cycle of one connector, as recorded when it ended."""
+
+    id: int
+    connector: str
+    started_at: UtcDateTime
+    finished_at: UtcDateTime
+    ok: bool
+    error: str | None = None
+    stats: dict[str, JsonValue] = Field(default_factory=dict)
+    caught_up_to: UtcDateTime | None = Field(
+        None, description="the vendor time everything before which had been pulled"
+    )
+
+
 __all__ = [
     "AuditEntry",
     "Base",
+    "ConnectorRun",
     "DeadLetter",
     "DeadLetterIn",
     "DeadLetterStatus",

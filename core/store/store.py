@@ -43,6 +43,7 @@ from .journal import JournalOperations
 from .locks import worker_lock
 from .outbox import OutboxOperations
 from .records import RecordOperations
+from .runs import RunOperations
 from .state import StateOperations
 from .sync_queries import SyncQueryOperations
 
@@ -56,6 +57,7 @@ class _AllOperations(
     JournalOperations,
     OutboxOperations,
     SyncQueryOperations,
+    RunOperations,
 ):
     """Every store operation; subclasses only say where the connection comes from."""
 
