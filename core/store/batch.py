@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from itsmhub.errors import StoreError
 from itsmhub.model import AnyRecordType, ExternalRef, Link, parse_record
-from itsmhub.rules.facts import facts_of
+from itsmhub.rules.facts import facts_of_many
 
 from ._base import Operations
 from .facts import _row as facts_row
@@ -422,12 +422,11 @@ class BatchOperations(Operations):
 
     async def _flush_facts(self, conn: AsyncConnection, w: Writes) -> None:
         rows = []
-        for record in (*w.new_records.values(), *w.changed_records.values()):
-            facts = facts_of(record, now=w.now)
-            if facts is not None:
-                row = facts_row(facts)
-                row["changed_at"] = w.now
-                rows.append(row)
+        written = [*w.new_records.values(), *w.changed_records.values()]
+        for facts in facts_of_many(written, now=w.now):
+            row = facts_row(facts)
+            row["changed_at"] = w.now
+            rows.append(row)
         if not rows:
             return
         upsert = self._insert(ticket_facts)

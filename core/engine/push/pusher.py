@@ -342,20 +342,28 @@ class Pusher:
         await self._settle(tasks, batch, now)
 
     async def _each(self, tasks: Sequence[Task], step: Callable[[Task], Awaitable[None]]) -> None:
-        """Run ``step`` for every task, concurrently under the connector's concurrency; a
-        task whose step fails takes the error as its outcome."""
-        limiter = anyio.CapacityLimiter(self.hub.config.sync.concurrency)
+        """Run ``step`` for every task on a pool of ``[sync] concurrency`` workers (vendor
+        look-ups overlap; a task each would cost more than most steps); a task whose step
+        fails takes the error as its outcome."""
+        await _pool(self.hub.config.sync.concurrency, tasks, step)
 
-        async def one(task: Task) -> None:
-            async with limiter:
-                try:
-                    await step(task)
-                except ItsmhubError as exc:
+
+async def _pool(size: int, items: Sequence[Any], step: Callable[[Any], Awaitable[None]]) -> None:
+    """Run ``step`` over ``items`` on ``size`` workers. An itsmhub error a step raises
+    becomes the outcome of the task(s) it was given, so one failure fails only them."""
+    pending = iter(items)
+
+    async def worker() -> None:
+        for item in pending:
+            try:
+                await step(item)
+            except ItsmhubError as exc:
+                for task in item if isinstance(item, list) else [item]:
                     task.outcome = exc
 
-        async with anyio.create_task_group() as group:
-            for task in tasks:
-                group.start_soon(one, task)
+    async with anyio.create_task_group() as group:
+        for _ in range(max(1, min(size, len(items)))):
+            group.start_soon(worker)
 
 
 def _done(call: Awaitable[None], event: str) -> Callable[[], Awaitable[Done]]:
