@@ -32,7 +32,12 @@ def test_minimal_settings_get_the_documented_defaults(validate, tmp_path: Path) 
         scheme="file", target=str(tmp_path / "okta-key.pem")
     )
     assert settings.auth.key_id is None
-    assert settings.auth.scopes == ["okta.users.read", "okta.groups.read", "okta.devices.read"]
+    assert settings.auth.scopes == [
+        "okta.users.read",
+        "okta.groups.read",
+        "okta.devices.read",
+        "okta.logs.read",
+    ]
     assert settings.match_people_by == ["email", "login"]
     assert settings.department_attribute == "department"
     assert settings.sync_devices is True
@@ -66,7 +71,7 @@ def test_a_missing_required_key_is_reported(errors, merged, drop, loc) -> None:
     assert [(e["loc"], e["type"]) for e in found] == [(loc, "missing")]
 
 
-MISSING_DEVICES = ["okta.users.read", "okta.groups.read"]
+MISSING_DEVICES = ["okta.users.read", "okta.groups.read", "okta.logs.read"]
 MISTAKES = [
     ({"orgurl": "https://acme.okta.com"}, [("orgurl",)], "extra_forbidden"),
     ({"org_url": "acme.okta.com"}, [("org_url",)], "url_parsing"),
