@@ -155,16 +155,17 @@ def test_the_connector_declares_itself() -> None:
     assert OktaConnector.kind == "okta"
     assert OktaConnector.settings_model is OktaSettings
     assert OktaConnector.record_kinds == {RecordKind.PERSON, RecordKind.DEVICE}
-    assert OktaConnector.capabilities() == []
+    # A read-only source: nothing that writes, and no correlation markers to look up.
+    assert OktaConnector.capabilities() == ["check", "pull", "fetch", "verify_webhook"]
 
 
 @pytest.mark.anyio
-async def test_the_connector_refuses_until_its_vendor_calls_land(validate, context) -> None:
+async def test_the_connector_refuses_what_a_read_only_source_cannot_do(validate, context) -> None:
     async with OktaConnector("idp", validate(OktaSettings, MINIMAL), context) as connector:
-        with pytest.raises(NotImplementedYet, match="cannot check the connection yet"):
-            await connector.check()
+        with pytest.raises(NotImplementedYet, match="cannot create records"):
+            await connector.create(None, marker="m")  # type: ignore[arg-type]
         with pytest.raises(NotImplementedYet):
-            await connector.fetch(RecordKind.PERSON, "00u1a2b3c4")
+            await connector.find_by_marker(RecordKind.PERSON, "m")
 
 
 def test_the_plugin_registers_through_its_entry_point() -> None:
@@ -173,3 +174,6 @@ def test_the_plugin_registers_through_its_entry_point() -> None:
     registered: list[type[Connector]] = []
     entry.load().register_connectors(register=registered.append)
     assert registered == [OktaConnector]
+    emulators: list[type] = []
+    entry.load().register_emulators(register=emulators.append)
+    assert [e.kind for e in emulators] == ["okta"]
