@@ -15,6 +15,7 @@ from typing import Any
 
 from . import mapping_defaults as defaults
 from .client import OktaClient
+from .mapping import embedded_user_ids
 
 Resource = dict[str, Any]
 
@@ -43,23 +44,12 @@ class Memberships:
         self.by_user: dict[str, list[str]] | None = None
 
     async def sweep(self) -> None:
-        """Every group and every membership: 1 + Σ⌈members/1000⌉ calls."""
-        found: dict[str, list[str]] = defaultdict(list)
-        async for page in self.client.pages("/api/v1/groups", {"limit": 10000}, "group pages"):
-            for group in page.items:
-                name = (group.get("profile") or {}).get("name")
-                if not isinstance(name, str):
-                    continue
-                params = {"limit": defaults.GROUP_MEMBERS_PAGE_SIZE}
-                path = f"/api/v1/groups/{group['id']}/users"
-                async for members in self.client.pages(path, params, f"members of {name}"):
-                    for user in members.items:
-                        found[str(user.get("id"))].append(name)
-        self.by_user = dict(found)
+        self.by_user = await group_names_by_user(self.client)
 
-    async def of(self, user_ids: Sequence[str]) -> dict[str, list[str]]:
-        """The group names of each user."""
-        if self.by_user is None and len(user_ids) >= SWEEP_FROM:
+    async def of(self, user_ids: Sequence[str], *, more: bool = False) -> dict[str, list[str]]:
+        """The group names of each user; ``more`` says further pages follow (a full read),
+        where one sweep serves every page."""
+        if self.by_user is None and (more or len(user_ids) >= SWEEP_FROM):
             await self.sweep()
         if self.by_user is not None:
             return {u: sorted(self.by_user.get(u, [])) for u in user_ids}
@@ -91,3 +81,29 @@ async def devices_by_id(client: OktaClient, ids: Iterable[str]) -> dict[str, Res
         async for page in client.pages("/api/v1/devices", params, "devices by id"):
             found.update({d["id"]: d for d in page.items if isinstance(d.get("id"), str)})
     return found
+
+
+async def group_names_by_user(client: OktaClient) -> dict[str, list[str]]:
+    """Every membership of the org, by user id: 1 + Σ⌈members/1000⌉ calls."""
+    found: dict[str, list[str]] = defaultdict(list)
+    async for page in client.pages("/api/v1/groups", {"limit": 10000}, "group pages"):
+        for group in page.items:
+            name = str((group.get("profile") or {}).get("name") or group["id"])
+            path = f"/api/v1/groups/{group['id']}/users"
+            params = {"limit": defaults.GROUP_MEMBERS_PAGE_SIZE}
+            async for members in client.pages(path, params, f"members of {name}"):
+                for user in members.items:
+                    found[str(user.get("id"))].append(name)
+    return {user_id: sorted(names) for user_id, names in found.items()}
+
+
+async def device_ids_by_user(client: OktaClient) -> dict[str, list[str]]:
+    """Every device of the org with its users (``expand=user``), by user id: ⌈devices/200⌉
+    calls."""
+    found: dict[str, list[str]] = defaultdict(list)
+    params = {"expand": "user", "limit": defaults.PAGE_SIZE}
+    async for page in client.pages("/api/v1/devices", params, "device pages"):
+        for device in page.items:
+            for user_id in embedded_user_ids(device):
+                found[user_id].append(str(device["id"]))
+    return {user_id: sorted(ids) for user_id, ids in found.items()}

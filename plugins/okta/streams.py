@@ -88,9 +88,10 @@ class Streams:
     # --- people --------------------------------------------------------------------------
 
     async def people(
-        self, users: list[Resource], memberships: Memberships
+        self, users: list[Resource], memberships: Memberships, *, more: bool = False
     ) -> list[RemoteChange | RejectedRecord]:
-        groups = await memberships.of([u["id"] for u in users if isinstance(u.get("id"), str)])
+        ids = [u["id"] for u in users if isinstance(u.get("id"), str)]
+        groups = await memberships.of(ids, more=more)
         out: list[RemoteChange | RejectedRecord] = []
         for user in users:
             try:
@@ -109,7 +110,7 @@ class Streams:
         }
         memberships = Memberships(self.client)
         async for page in self.client.pages("/api/v1/users", params, "user pages"):
-            for item in await self.people(page.items, memberships):
+            for item in await self.people(page.items, memberships, more=page.next is not None):
                 yield item
             stamps = [parse_time(u.get("lastUpdated")) for u in page.items]
             latest = max((s for s in stamps if s is not None), default=None)
