@@ -106,3 +106,9 @@ def checked() -> Iterator[OpenAPIContract]:
 def connect(org: Org, checked: OpenAPIContract) -> Callable[..., Any]:
     """``async with connect(**settings) as connector``: a connector on ``org``."""
     return lambda **extra: connected(org, checked, **extra)
+
+
+@pytest.fixture
+def connect_unchecked(org: Org) -> Callable[..., Any]:
+    """Like ``connect``, for injected faults (a 503 is no answer Okta's description lists)."""
+    return lambda **extra: connected(org, None, **extra)
