@@ -65,12 +65,13 @@ def seed_org(org: Org, seed: int, *, people: int = 40, devices: bool = True) -> 
         )
 
     def person(department: str, title: str, manager: Resource | None) -> Resource:
-        while True:
-            first, last = rng.choice(FIRST), rng.choice(LAST)
-            login = f"{first}.{last}".lower().replace(" ", "").replace("-", "") + "@acme.example"
-            if login not in used:
-                used.add(login)
-                break
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        base = f"{first}.{last}".lower().replace(" ", "").replace("-", "")
+        login, n = f"{base}@acme.example", 1
+        while login in used:  # namesakes get a number, as directories do
+            n += 1
+            login = f"{base}{n}@acme.example"
+        used.add(login)
         return org.add_user(
             first,
             last,
