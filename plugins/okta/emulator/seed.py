@@ -110,23 +110,11 @@ def seed_org(org: Org, seed: int, *, people: int = 40, devices: bool = True) -> 
 
 
 def _devices_of(org: Org, rng: random.Random, user: Resource, when: datetime) -> None:
-    first = user["profile"]["firstName"]
-    platform, maker, model, os_version = rng.choice(LAPTOPS)
-    org.add_device(
-        f"{first}'s {model}",
-        platform=platform,
-        serial_number=_serial(rng),
-        manufacturer=maker,
-        model=model,
-        os_version=os_version,
-        users=[user["id"]],
-        when=when,
-    )
-    org.add_member(_group(org, "Laptop Owners")["id"], user["id"])
-    if rng.random() < 1 / 3:
-        platform, maker, model, os_version = rng.choice(PHONES)
+    """A laptop for everyone, and a phone for about a third."""
+    kinds = [rng.choice(LAPTOPS)] + ([rng.choice(PHONES)] if rng.random() < 1 / 3 else [])
+    for platform, maker, model, os_version in kinds:
         org.add_device(
-            f"{first}'s {model}",
+            f"{user['profile']['firstName']}'s {model}",
             platform=platform,
             serial_number=_serial(rng),
             manufacturer=maker,
@@ -135,6 +123,7 @@ def _devices_of(org: Org, rng: random.Random, user: Resource, when: datetime) ->
             users=[user["id"]],
             when=when,
         )
+    org.add_member(_group(org, "Laptop Owners")["id"], user["id"])
 
 
 @dataclass(frozen=True)
