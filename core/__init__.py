@@ -7,6 +7,7 @@ This module is the public API. Plugins import from here and nowhere deeper.
 from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
+from .checks import Probe, check_reads
 from .connector import (
     WRITE_CAPABILITIES,
     Connector,
@@ -202,6 +203,7 @@ __all__ = [
     "PersonRef",
     "PluginError",
     "Priority",
+    "Probe",
     "Problem",
     "ProblemStatus",
     "PullItem",
@@ -243,6 +245,7 @@ __all__ = [
     "WriteUpdate",
     "__version__",
     "build_client",
+    "check_reads",
     "check_unchanged",
     "comment_footer",
     "complete_map",

@@ -58,6 +58,8 @@ class ConfigError(ItsmhubError):
     def __init__(self, message: str, *, key: str | None = None, fix: str | None = None) -> None:
         super().__init__(f"{key}: {message}" if key else message, fix=fix)
         self.key = key
+        self.detail = message
+        """The message without the key it is about (for a report that names it already)."""
 
 
 class SecretNotFound(ConfigError):

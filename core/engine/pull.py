@@ -19,6 +19,7 @@ from datetime import datetime
 import anyio
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import chaos
 from ..errors import ItsmhubError, StoreError
 from ..exchange import Checkpoint, PullRequest, RejectedRecord, RemoteChange, Stream
 from ..model import RecordKind
@@ -152,6 +153,7 @@ async def _commit(
         await applier.apply_page(items)
         if cursor is not None:
             applier.writes.cursors[name, stream.name] = cursor
+        chaos.reached("pull.merged")
         await unit.flush(applier.writes)
         return applier.stats
 
@@ -164,6 +166,7 @@ async def _commit(
         except (SQLAlchemyError, StoreError) as exc:
             log.warning("%s: the store refused a page (%s); applying it item by item", name, exc)
             page_stats = await _isolate(hub, name, stream, page.items, cursor)
+    chaos.reached("pull.flushed")
     page_stats.pages = 1
     stats.add(page_stats)
 

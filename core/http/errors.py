@@ -69,7 +69,8 @@ STATUS_RESOLUTIONS: Mapping[int, Resolution] = MappingProxyType(
         401: Resolution(
             ConfigError,
             "the vendor did not accept the credentials",
-            fix="check the token; it may have expired or been revoked",
+            fix="check the credentials the connector signs in with (user and password, or "
+            "API token): they may be wrong, expired or revoked",
         ),
         # 403 is a per-record refusal far more often than a connector-wide one: Jira issue
         # security, ServiceNow ACLs, business rules and data policies all answer 403 for one

@@ -51,6 +51,7 @@ def _package_version() -> str:
         return "0"
 
 
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 DEFAULT_USER_AGENT = f"itsmhub/{_package_version()}"
 
 _Seconds = Annotated[float, Field(gt=0)]
@@ -100,6 +101,10 @@ class HttpSettings(BaseModel):
 
     user_agent: Annotated[str, Field(min_length=1, max_length=200)] = DEFAULT_USER_AGENT
     """The User-Agent header sent to vendors."""
+    max_response_bytes: Annotated[int, Field(ge=1024)] = DEFAULT_MAX_RESPONSE_BYTES
+    """Largest answer read from a vendor, in bytes (after decompression): a runaway or
+    hostile endpoint must not exhaust memory (OWASP API10). Generous: a 10,000-row
+    ServiceNow page is tens of MB."""
 
     @field_validator("proxy")
     @classmethod

@@ -8,18 +8,18 @@ writes nothing, so it has no correlation markers either.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import ClassVar
 
 import anyio
 
 from itsmhub import (
-    CheckItem,
     CheckResult,
-    ConfigError,
     Connector,
     ConnectorContext,
     ConnectorSettings,
     FatalError,
+    Probe,
     PullItem,
     PullRequest,
     RateBudget,
@@ -27,9 +27,9 @@ from itsmhub import (
     RecordKind,
     RemoteChange,
     Stream,
-    TransientError,
     WebhookReply,
     WebhookRequest,
+    check_reads,
 )
 
 from . import webhooks
@@ -102,43 +102,29 @@ class OktaConnector(Connector):
 
     async def check(self) -> CheckResult:
         """Read one item of each list the connector needs; name the scope a refusal lacks."""
-        items: list[CheckItem] = []
         since = format_time(self.context.clock())
+        probes = []
         for name, path, scope, purpose in CHECKS:
             if (name == "devices" and not self.okta.sync_devices) or (
                 name == "system log" and not self.okta.system_log
             ):
                 continue
             params = {"limit": 1, **({"since": since} if name == "system log" else {})}
-            try:
-                await self.client.get(path, params)
-            except ConfigError as exc:
-                items.append(CheckItem(name="auth", ok=False, detail=exc.message, fix=exc.fix))
-                break
-            except TransientError as exc:
-                fix = "check org_url, the network path and any proxy; try again later"
-                items.append(CheckItem(name="reachability", ok=False, detail=str(exc), fix=fix))
-                break
-            except RecordError as exc:
-                items += self._reached(items)
-                fix = (
-                    f"grant {scope} to the service app (and the Read-Only Administrator "
-                    f"role), or give the token's admin that right: needed for {purpose}"
+            probes.append(
+                Probe(
+                    name=f"read {name}",
+                    read=partial(self.client.get, path, params),
+                    denied_fix=f"grant {scope} to the service app (and the Read-Only "
+                    f"Administrator role), or give the token's admin that right: needed "
+                    f"for {purpose}",
                 )
-                items.append(CheckItem(name=f"read {name}", ok=False, detail=str(exc), fix=fix))
-                continue
-            items += self._reached(items)
-            items.append(CheckItem(name=f"read {name}", ok=True, detail="allowed"))
-        return CheckResult(connector=self.name, items=tuple(items))
-
-    def _reached(self, items: list[CheckItem]) -> list[CheckItem]:
-        """The auth and reachability items, once: any answer but 401 proves both."""
-        if any(item.name == "auth" for item in items):
-            return []
-        return [
-            CheckItem(name="auth", ok=True, detail="the org accepted the credentials"),
-            CheckItem(name="reachability", ok=True, detail=self.target.org_url),
-        ]
+            )
+        return await check_reads(
+            self.name,
+            probes,
+            address=self.target.org_url,
+            network_fix="check org_url, the network path and any proxy; try again later",
+        )
 
     # --- reading -------------------------------------------------------------------------
 

@@ -21,11 +21,9 @@ from pydantic import JsonValue
 from itsmhub import (
     NOT_SYNCED,
     AnyRecord,
-    CheckItem,
     Checkpoint,
     CheckResult,
     Comment,
-    ConfigError,
     Connector,
     ConnectorContext,
     ConnectorSettings,
@@ -36,6 +34,7 @@ from itsmhub import (
     LinkKind,
     PageGuard,
     PersonRef,
+    Probe,
     PullItem,
     PullRequest,
     RecordError,
@@ -45,6 +44,7 @@ from itsmhub import (
     RemoteVersion,
     Stream,
     TransientError,
+    check_reads,
     check_unchanged,
     correction_marker,
 )
@@ -157,38 +157,22 @@ class ServiceNowConnector(BatchWrites, Connector):
         tables = [self.settings.tables.incident, self.settings.tables.problem, JOURNAL_TABLE]
         if self._articles():
             tables.append(self.target.table(RecordKind.KNOWN_ERROR))
-        items: list[CheckItem] = []
-        for table in tables:
-            try:
-                await self.client.list(table, "", ["sys_id"], limit=1)
-            except ConfigError as exc:
-                items.append(CheckItem(name="auth", ok=False, detail=exc.message, fix=exc.fix))
-                break
-            except TransientError as exc:
-                fix = "check instance_url, the network path and any proxy; try again later"
-                items.append(CheckItem(name="reachability", ok=False, detail=str(exc), fix=fix))
-                break
-            except RecordError as exc:
-                items += self._reached(items)
-                fix = (
-                    f"give the integration user a role that may read {table} "
-                    "(itil for incidents and problems; sys_journal_field needs read access "
-                    "for comments and work notes)"
-                )
-                items.append(CheckItem(name=f"read {table}", ok=False, detail=str(exc), fix=fix))
-                continue
-            items += self._reached(items)
-            items.append(CheckItem(name=f"read {table}", ok=True, detail="allowed"))
-        return CheckResult(connector=self.name, items=tuple(items))
-
-    def _reached(self, items: list[CheckItem]) -> list[CheckItem]:
-        """The auth and reachability items, once: any answer but 401 proves both."""
-        if any(item.name == "auth" for item in items):
-            return []
-        return [
-            CheckItem(name="auth", ok=True, detail="the instance accepted the credentials"),
-            CheckItem(name="reachability", ok=True, detail=self.target.instance),
+        probes = [
+            Probe(
+                name=f"read {table}",
+                read=partial(self.client.list, table, "", ["sys_id"], limit=1),
+                denied_fix=f"give the integration user a role that may read {table} (itil for "
+                "incidents and problems; sys_journal_field needs read access for comments "
+                "and work notes)",
+            )
+            for table in tables
         ]
+        return await check_reads(
+            self.name,
+            probes,
+            address=self.target.instance,
+            network_fix="check instance_url, the network path and any proxy; try again later",
+        )
 
     # --- reading -------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from typing import Any
 import anyio
 from sqlalchemy.exc import SQLAlchemyError
 
+from ... import chaos
 from ...connector import Connector
 from ...errors import (
     FatalError,
@@ -95,6 +96,7 @@ class Pusher:
             intents = [(t.item.id, t.sent) for t in tasks if t.outcome is None and t.sent]
             await self.hub.store.record_intents(intents, self.hub.clock())
             await self._execute(tasks)
+            chaos.reached("push.written")
             await self._each(tasks, self._reread)
         await self._settle(tasks, batch, retry_at)
 
