@@ -43,6 +43,7 @@ from .journal import JournalOperations
 from .locks import worker_lock
 from .outbox import OutboxOperations
 from .records import RecordOperations
+from .reporting import ReportingOperations
 from .runs import RunOperations
 from .state import StateOperations
 from .sync_queries import SyncQueryOperations
@@ -58,6 +59,7 @@ class _AllOperations(
     OutboxOperations,
     SyncQueryOperations,
     RunOperations,
+    ReportingOperations,
 ):
     """Every store operation; subclasses only say where the connection comes from."""
 
