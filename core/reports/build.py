@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
+import anyio
+
 from ..config import Config
 from ..rules.builtin import RecurrenceSettings
 from ..rules.facts import FACT_FIELDS
 from ..store import Store
 from ..store.report_sql import Dimension
-from ..store.reporting import IncidentCounts, IncidentScope, ProblemRow
+from ..store.reporting import IncidentScope, ProblemRow
 from .incidents import CountsView, incident_figures
 from .models import GroupReport, Report
 from .problems import Clustering, Period, problem_figures, unchanged_fixes, waiting_known_errors
+from .tally import MEASURES, IncidentCounts, IncidentTally
 from .trend import NONE, build_trend
 
 #: Problems listed by name in a report (the figures count them all).
@@ -54,51 +57,50 @@ async def build_report(
         cluster_size=clustering.size,
     )
     systems = await store.report_systems()
-    rows = await store.incident_report_rows(scope, systems)
-    problems = await store.problem_report_rows(by, trend_by, systems)
+    tally = IncidentTally(until.timestamp(), grouped=by is not None, cluster_size=clustering.size)
+    problems: list[ProblemRow] = []
+
+    async def read_problems() -> None:
+        problems.extend(await store.problem_report_rows(by, trend_by, systems))
+
+    # The two sides read at once, on connections of their own.
+    async with anyio.create_task_group() as group:
+        group.start_soon(read_problems)
+        await store.incident_report_rows(scope, systems, tally.add)
+    tally.finish()
     period = Period(since.timestamp() if since else None, until.timestamp())
 
-    def group_report(
-        group: str | None, counts: CountsView, problem_rows: list[ProblemRow]
-    ) -> GroupReport:
-        grouped = by is not None and group is not None
-        key = None if group == NONE else group
-        ranks = [r for r in rows.ranks if r.grouped == grouped and r.group == key]
-        links = next(
-            (x for x in rows.problem_links if x.grouped == grouped and x.group == key), None
-        )
+    def group_report(name: str | None, rows: list[IncidentCounts]) -> GroupReport:
+        key = None if name == NONE else name
+        grouped = name is not None
+        mine = [p for p in problems if (p.group or NONE) == name] if grouped else problems
+        view = CountsView(rows, systems)
+        durations = {m: tally.durations.get((m, key if grouped else None), []) for m in MEASURES}
+        links = tally.links.get(key) if grouped else tally.links.get(None)
         return GroupReport(
-            group=group,
-            incidents=incident_figures(counts, ranks),
-            problems=problem_figures(problem_rows, links, counts, period, clustering, systems),
+            group=name,
+            incidents=incident_figures(view, durations),
+            problems=problem_figures(mine, links, view, period, clustering, systems),
         )
 
-    overall = group_report(None, CountsView(rows.counts, systems), problems)
+    all_counts = list(tally.counts.values())
     groups: list[GroupReport] = []
     if by is not None:
         by_group: dict[str, list[IncidentCounts]] = defaultdict(list)
-        for row in rows.counts:
-            by_group[row.group or NONE].append(row)
-        problems_by_group: dict[str, list[ProblemRow]] = defaultdict(list)
-        for problem in problems:
-            problems_by_group[problem.group or NONE].append(problem)
-        names = sorted(
-            set(by_group) | set(problems_by_group),
-            key=lambda name: (-sum(r.incidents for r in by_group[name]), name),
-        )
-        groups = [
-            group_report(name, CountsView(by_group[name], systems), problems_by_group[name])
-            for name in names
-        ]
+        for counts in all_counts:
+            by_group[counts.group or NONE].append(counts)
+        names = set(by_group) | {p.group or NONE for p in problems}
+        ordered = sorted(names, key=lambda n: (-sum(c.incidents for c in by_group[n]), n))
+        groups = [group_report(name, by_group[name]) for name in ordered]
     return Report(
         generated_at=now,
         since=since,
         until=until,
         by=by,
         systems=list(systems),
-        overall=overall,
+        overall=group_report(None, all_counts),
         groups=groups,
-        trend=build_trend(rows.trend, problems, trend_by, period),
+        trend=build_trend(tally.weeks, problems, trend_by, period),
         waiting_known_errors=waiting_known_errors(problems, period.until)[:LISTED],
         fixes_without_change=unchanged_fixes(problems, period)[:LISTED],
     )

@@ -3,11 +3,11 @@ reopens and major incidents, from the store's counts and percentile ranks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from ..store.reporting import IncidentCounts, Ranked
 from .models import Figure, Unit
-from .stats import percentile_of, share, system_names
+from .stats import percentile, share, system_names
+from .tally import IncidentCounts
 
 ACK = "from field_history: the first change of status away from 'new', or the first assignee"
 
@@ -31,11 +31,12 @@ class CountsView:
         return system_names(masks, self._systems)
 
 
-def incident_figures(view: CountsView, ranks: Sequence[Ranked]) -> list[Figure]:
-    """Every incident figure of one group; ``ranks`` are that group's percentile rows."""
+def incident_figures(view: CountsView, durations: Mapping[str, Sequence[float]]) -> list[Figure]:
+    """Every incident figure of one group; ``durations`` are its sorted measures."""
 
     def quantile(measure: str, p: int, key: str, label: str, counter: str, how: str) -> Figure:
-        value, n = percentile_of((r for r in ranks if r.measure == measure), p)
+        values = durations.get(measure, ())
+        value, n = percentile(values, p), len(values)
         return Figure(
             key=key,
             label=label,

@@ -8,10 +8,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..store.reporting import ProblemLinks, ProblemRow
+from ..store.reporting import ProblemRow
 from .incidents import CountsView
 from .models import Figure, ProblemNote, Unit
 from .stats import percentile, share, system_names
+from .tally import ProblemLinks
 
 #: A change request named in a problem's fix, description or comments: a ServiceNow CHG
 #: number or a link to a change_request record. The model has no change record yet.
@@ -134,9 +135,9 @@ def problem_figures(
         Figure(
             key="incidents_per_problem",
             label="Incidents per problem",
-            value=share(links.incidents, links.problems) if links else None,
+            value=share(links.incidents, len(links.problems or ())) if links else None,
             unit=Unit.RATIO,
-            n=links.problems if links else 0,
+            n=len(links.problems or ()) if links else 0,
             how="incidents of the period linked to a problem ÷ the distinct problems they link to",
             systems=view.systems("linked"),
         ),

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..store.reporting import Ranked
+from ..store.report_sql import MONDAY, WEEK
 
 HUB_ONLY = "itsmhub"
+
+
+def week_of(moment: float) -> float:
+    """The Monday 00:00 UTC starting the week of ``moment`` (epoch seconds)."""
+    return (moment - MONDAY) // WEEK * WEEK + MONDAY
 
 
 def percentile(values: Sequence[float], p: int) -> float | None:
@@ -14,25 +19,11 @@ def percentile(values: Sequence[float], p: int) -> float | None:
     closest ranks (PostgreSQL's ``percentile_cont``, NumPy's default); None if empty."""
     if not values:
         return None
+    # Integer arithmetic: the rank is exact, (n-1)·p/100 never off by a rounding.
     low, rest = divmod((len(values) - 1) * p, 100)
     if rest == 0 or low + 1 >= len(values):
         return float(values[low])
     return values[low] + (values[low + 1] - values[low]) * rest / 100
-
-
-def percentile_of(ranked: Iterable[Ranked], p: int) -> tuple[float | None, int]:
-    """The ``p``-th percentile from the rows around it (see ``store.reporting._ranks``),
-    and the number of values it is taken over."""
-    by_rank = {r.rank: r for r in ranked}
-    if not by_rank:
-        return None, 0
-    n = next(iter(by_rank.values())).n
-    low, rest = divmod((n - 1) * p, 100)
-    below = by_rank[low + 1].value
-    above = by_rank.get(low + 2)
-    if rest == 0 or above is None:
-        return below, n
-    return below + (above.value - below) * rest / 100, n
 
 
 def share(part: int, whole: int) -> float | None:

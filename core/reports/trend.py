@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
-from ..store.report_sql import MONDAY, WEEK, Dimension
-from ..store.reporting import ProblemRow, TrendCell
+from ..store.report_sql import WEEK, Dimension
+from ..store.reporting import ProblemRow
 from .models import Marker, Series, Trend
 from .problems import Period
+from .stats import week_of
 
 #: Series drawn one by one; the smaller ones are added up as "other".
 TOP_SERIES = 8
@@ -17,23 +18,22 @@ NONE = "(none)"
 OTHER = "other"
 
 
-def week_of(moment: float) -> float:
-    return (moment - MONDAY) // WEEK * WEEK + MONDAY
-
-
 def _day(week: float) -> date:
     return datetime.fromtimestamp(week, UTC).date()
 
 
 def build_trend(
-    cells: Sequence[TrendCell], problems: Sequence[ProblemRow], by: Dimension, period: Period
+    cells: Mapping[tuple[float, str | None], int],
+    problems: Sequence[ProblemRow],
+    by: Dimension,
+    period: Period,
 ) -> Trend:
     """Every week of the period (from the first incident's when it has no start), the
     largest series by volume and the rest as "other", and a marker per problem fixed in
     the period on the series most of its incidents belong to."""
     totals: dict[str, int] = defaultdict(int)
-    for cell in cells:
-        totals[cell.series or NONE] += cell.incidents
+    for (_, series), n in cells.items():
+        totals[series or NONE] += n
     ranked = sorted(totals, key=lambda name: (-totals[name], name))
     # Folding a single series into "other" would only rename it.
     shown = ranked if len(ranked) <= TOP_SERIES + 1 else ranked[:TOP_SERIES]
@@ -43,7 +43,7 @@ def build_trend(
         name = name or NONE
         return name if name in shown or not folded else OTHER
 
-    first = period.since if period.since is not None else min((c.week for c in cells), default=None)
+    first = period.since if period.since is not None else min((w for w, _ in cells), default=None)
     weeks: list[float] = []
     if first is not None:
         week = week_of(first)
@@ -54,10 +54,10 @@ def build_trend(
     counts: dict[str, list[int]] = {name: [0] * len(weeks) for name in shown}
     if folded:
         counts[OTHER] = [0] * len(weeks)
-    for cell in cells:
-        index = position.get(cell.week)
+    for (week, series), n in cells.items():
+        index = position.get(week)
         if index is not None:
-            counts[series_of(cell.series)][index] += cell.incidents
+            counts[series_of(series)][index] += n
     markers = [
         Marker(
             week=_day(week_of(p.resolved)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Table, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .report_rows import Evidence, ProblemRow, RuleProblem
@@ -134,28 +134,34 @@ def _linked_incidents() -> tuple[Any, Table]:
 def _first_recurrences(sql: Sql) -> Any:
     """Per problem: how many incidents link to it and when the second was opened."""
     joined, incident = _linked_incidents()
-    inner = (
-        select(
-            links.c.target_id.label("problem"),
-            sql.epoch(incident.c.opened_at).label("opened"),
-            func.row_number()
-            .over(
-                partition_by=links.c.target_id,
-                order_by=(incident.c.opened_at, incident.c.record_id),
-            )
-            .label("rn"),
-            func.count().over(partition_by=links.c.target_id).label("n"),
-        )
+    counted = (
+        select(links.c.target_id.label("problem"), func.count().label("n"))
         .select_from(joined)
         .where(links.c.kind == "caused_by", _not_merged(incident))
+        .group_by(links.c.target_id)
         .subquery()
     )
-    second = case((inner.c.rn == 2, inner.c.opened))
-    return (
-        select(inner.c.problem, func.max(inner.c.n), func.max(second))
-        .where(inner.c.rn <= 2)
-        .group_by(inner.c.problem)
+    # The second incident of each problem: a few index lookups per problem, where a
+    # window over every link would sort them all.
+    link, other = links.alias("link"), ticket_facts.alias("other")
+    second = (
+        select(sql.epoch(other.c.opened_at))
+        .select_from(
+            link.join(
+                other, and_(other.c.record_id == link.c.source_id, other.c.kind == "incident")
+            )
+        )
+        .where(
+            link.c.target_id == counted.c.problem,
+            link.c.kind == "caused_by",
+            _not_merged(other),
+        )
+        .order_by(other.c.opened_at, other.c.record_id)
+        .limit(1)
+        .offset(1)
+        .scalar_subquery()
     )
+    return select(counted.c.problem, counted.c.n, second)
 
 
 def _not_merged(facts: Table) -> ColumnElement[bool]:

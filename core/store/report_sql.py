@@ -7,21 +7,19 @@ and the ISO ``…T…Z`` of the records' JSON), PostgreSQL as ``timestamptz``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from enum import StrEnum
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
     Float,
     Integer,
-    MetaData,
-    String,
     Table,
+    and_,
     case,
     cast,
     func,
-    literal,
     literal_column,
     null,
     select,
@@ -65,6 +63,22 @@ class Sql:
             return func.json_extract(value, "$")
         return value.op("#>>")(literal_column("'{}'"))
 
+    def json_value(self, value: ColumnElement[object]) -> ColumnElement[str]:
+        """A JSON column as comparable text: on SQLite the stored JSON itself (compare it
+        with :meth:`json_literal`; parsing three million rows would cost seconds), on
+        PostgreSQL the value as text."""
+        return value if self.sqlite else self.scalar(value)
+
+    def json_literal(self, value: str) -> str:
+        """``value`` as :meth:`json_value` shows it: JSON on SQLite, plain on PostgreSQL."""
+        return json.dumps(value) if self.sqlite else value
+
+    def json_present(self, value: ColumnElement[str]) -> ColumnElement[bool]:
+        """A :meth:`json_value` that is neither SQL NULL nor JSON null."""
+        if self.sqlite:
+            return and_(value.is_not(None), value != "null")
+        return value.is_not(None)
+
     def floor(self, value: ColumnElement[float]) -> ColumnElement[int]:
         """The integer part of a non-negative number."""
         if self.sqlite:
@@ -95,7 +109,7 @@ class Sql:
 def system_mask(facts: Table, systems: Sequence[str]) -> ColumnElement[int]:
     """The systems a ticket lives in, one bit per name of ``systems`` (0: the hub only)."""
     if not systems:
-        return literal(0)
+        return literal_column("0")
     bits = case(
         *[(external_refs.c.system == name, 1 << i) for i, name in enumerate(systems)], else_=0
     )
@@ -110,52 +124,3 @@ def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def json_time(path: str) -> ColumnElement[str]:
     """A timestamp field of a record's JSON, as ISO text."""
     return records.c.data[path].as_string()
-
-
-_temporary = MetaData()
-
-
-def _columns(
-    *specs: tuple[str, type[Integer] | type[Float] | type[String]],
-) -> list[Column[object]]:
-    return [Column(name, kind()) for name, kind in specs]
-
-
-#: One row per incident opened in the report's period: what every incident figure needs,
-#: narrow, so the aggregates after it read a few numbers per row and no JSON.
-REPORT_INCIDENTS = Table(
-    "report_incidents",
-    _temporary,
-    *_columns(
-        ("record_id", String),
-        ("grp", String),
-        ("series", String),
-        ("mask", Integer),
-        ("opened", Float),
-        ("major", Integer),
-        ("duplicate", Integer),
-        ("cancelled", Integer),
-        ("closed", Integer),
-        ("resolved", Float),
-        ("acked", Float),
-        ("response_due", Float),
-        ("resolution_due", Float),
-        ("reopens", Integer),
-        ("handoffs", Integer),
-        ("history", Integer),
-        ("linked", Integer),
-        ("fp", String),
-    ),
-    prefixes=["TEMPORARY"],
-    postgresql_on_commit="DROP",
-)
-
-#: The fingerprints (masked title and blocking key) shared by enough incidents of the
-#: period to be a recurring cluster.
-REPORT_RECURRING = Table(
-    "report_recurring",
-    _temporary,
-    Column("fp", String),
-    prefixes=["TEMPORARY"],
-    postgresql_on_commit="DROP",
-)

@@ -136,3 +136,33 @@ async def test_empty_store_gives_empty_figures(db: object) -> None:
     assert value(found, "mttr_median") is None
     assert value(found, "recurrence_rate") is None
     assert found.trend.weeks == [date(2026, 3, 2), date(2026, 3, 9)]
+
+
+@pytest.mark.anyio
+async def test_mutual_duplicates_count_once_and_departments_group(db: object) -> None:
+    from reports.history import DAY, incident
+    from store.conftest import Database
+
+    from itsmhub.model import Enrichment, Link, LinkKind
+
+    assert isinstance(db, Database)
+    store = await db.open()
+    try:
+        sales, ops = Enrichment(department="Sales"), Enrichment(department="Ops")
+        # X and Y name each other as duplicates (two tools, each linking its own way):
+        # X, opened first, counts; Y is merged. Z has no department.
+        await store.put_record(incident("X", T0, "jira", enrichment=sales))
+        to_x = [Link(kind=LinkKind.DUPLICATE_OF, target_id="X")]
+        await store.put_record(incident("Y", T0 + DAY, "zendesk", enrichment=ops, links=to_x))
+        await store.put_record(incident("Z", T0 + DAY, "jira"))
+        await store.add_link("X", Link(kind=LinkKind.DUPLICATE_OF, target_id="Y"))
+        found = await report(store, Dimension.DEPARTMENT)
+    finally:
+        await store.close()
+    assert value(found, "volume") == 2  # X and Z
+    assert value(found, "merged") == 1  # Y
+    assert {g.group: g.figure("volume").value for g in found.groups} == {
+        "Sales": 1,
+        "(none)": 1,
+        "Ops": 0,  # Y's department: its only incident was merged
+    }
