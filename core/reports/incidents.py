@@ -70,8 +70,18 @@ def incident_figures(view: CountsView, durations: Mapping[str, Sequence[float]])
             systems=view.systems(counter),
         )
 
-    met, breached = view["resolution_met"], view["resolution_breached"]
-    r_met, r_breached = view["response_met"], view["response_breached"]
+    def sla(key: str, label: str, clock: str, how: str) -> Figure:
+        met, breached = view[f"{clock}_met"], view[f"{clock}_breached"]
+        return Figure(
+            key=key,
+            label=label,
+            value=share(met, met + breached),
+            unit=Unit.SHARE,
+            n=met + breached,
+            how=how,
+            systems=view.systems(f"{clock}_met", f"{clock}_breached"),
+        )
+
     mtta = f"opened → acknowledged ({ACK})"
     mttr = "opened → resolved (resolved_at, else closed_at), wall-clock, resolved by the end"
     return [
@@ -98,25 +108,19 @@ def incident_figures(view: CountsView, durations: Mapping[str, Sequence[float]])
         quantile("tta", 90, "mtta_p90", "MTTA (p90)", "acked", mtta),
         quantile("ttr", 50, "mttr_median", "MTTR (median)", "timed", mttr),
         quantile("ttr", 90, "mttr_p90", "MTTR (p90)", "timed", mttr),
-        Figure(
-            key="sla_response",
-            label="SLA met: response",
-            value=share(r_met, r_met + r_breached),
-            unit=Unit.SHARE,
-            n=r_met + r_breached,
-            how="acknowledged by response_due_at, over incidents with a due time and "
-            "history, breached once the due time passed unacknowledged",
-            systems=view.systems("response_met", "response_breached"),
+        sla(
+            "sla_response",
+            "SLA met: response",
+            "response",
+            "acknowledged by response_due_at, over incidents with a due time and history, "
+            "breached once the due time passed unacknowledged",
         ),
-        Figure(
-            key="sla_resolution",
-            label="SLA met: resolution",
-            value=share(met, met + breached),
-            unit=Unit.SHARE,
-            n=met + breached,
-            how="resolved by resolution_due_at, over incidents with a due time, breached "
-            "once the due time passed unresolved (still running ones left out)",
-            systems=view.systems("resolution_met", "resolution_breached"),
+        sla(
+            "sla_resolution",
+            "SLA met: resolution",
+            "resolution",
+            "resolved by resolution_due_at, over incidents with a due time, breached once the "
+            "due time passed unresolved (still running ones left out)",
         ),
         rate(
             "fcr",

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from reports.history import T0, UNTIL
+from reports.history import DAY, T0, UNTIL, incident
+from store.conftest import Database
 
+from itsmhub.model import Enrichment, Link, LinkKind
 from itsmhub.reports import Dimension, Report, build_report
 from itsmhub.store import Store
 
@@ -123,10 +125,7 @@ async def test_groups(seeded: Store) -> None:
 
 
 @pytest.mark.anyio
-async def test_empty_store_gives_empty_figures(db: object) -> None:
-    from store.conftest import Database
-
-    assert isinstance(db, Database)
+async def test_empty_store_gives_empty_figures(db: Database) -> None:
     store = await db.open()
     try:
         found = await report(store)
@@ -139,13 +138,7 @@ async def test_empty_store_gives_empty_figures(db: object) -> None:
 
 
 @pytest.mark.anyio
-async def test_mutual_duplicates_count_once_and_departments_group(db: object) -> None:
-    from reports.history import DAY, incident
-    from store.conftest import Database
-
-    from itsmhub.model import Enrichment, Link, LinkKind
-
-    assert isinstance(db, Database)
+async def test_mutual_duplicates_count_once_and_departments_group(db: Database) -> None:
     store = await db.open()
     try:
         sales, ops = Enrichment(department="Sales"), Enrichment(department="Ops")
