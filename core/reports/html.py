@@ -54,7 +54,7 @@ def trend_chart(trend: Trend) -> dict[str, Any]:
     """Weekly volume, one line per series, a star where a problem of it was fixed."""
     weeks = [week.isoformat() for week in trend.weeks]
     data: list[dict[str, Any]] = [
-        {"type": "scatter", "mode": "lines", "name": s.name, "x": weeks, "y": s.counts}
+        {"type": "scatter", "mode": "lines+markers", "name": s.name, "x": weeks, "y": s.counts}
         for s in trend.series
     ]
     by_name = {s.name: s for s in trend.series}
@@ -75,6 +75,7 @@ def trend_chart(trend: Trend) -> dict[str, Any]:
     layout = {
         **_LAYOUT,
         "title": {"text": f"Incidents per week by {trend.by.value}"},
+        "showlegend": True,  # Plotly hides a lone series' legend, and with it its name
         "yaxis": {"title": {"text": "incidents"}, "rangemode": "tozero"},
     }
     return {"data": data, "layout": layout}
