@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (each registers its commands)
     init_cmd,
     plugins_cmd,
     records_cmd,
+    report_cmd,
     rules_cmd,
     status_cmd,
     sync_cmd,

@@ -45,6 +45,7 @@ from .journal import JournalOperations
 from .locks import worker_lock
 from .outbox import OutboxOperations
 from .records import RecordOperations
+from .reporting import ReportingOperations
 from .runs import RunOperations
 from .state import StateOperations
 from .sync_queries import SyncQueryOperations
@@ -62,6 +63,7 @@ class _AllOperations(
     RunOperations,
     BatchOperations,
     CacheOperations,
+    ReportingOperations,
 ):
     """Every store operation; subclasses only say where the connection comes from."""
 
