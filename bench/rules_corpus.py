@@ -89,7 +89,7 @@ __all__ = [
 DEFAULT_START = datetime(2025, 1, 1, tzinfo=UTC)
 MIN_PATTERN_SIZE = 3
 #: Share of one-off noise that is a same-form request ("Install X on my laptop").
-REQUEST_SHARE = 0.2
+REQUEST_SHARE = 0.1
 #: Share of patterns made from a hand-written cause (while unused ones remain).
 CAUSE_SHARE = 0.1
 #: Share of small patterns (≤ STEADY_MAX_SIZE) that recur steadily rather than in bursts.

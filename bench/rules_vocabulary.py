@@ -533,15 +533,12 @@ REQUEST_FORMS: tuple[tuple[str, str], ...] = (
     ("laptop", "Please install {software}"),
     ("desktop", "Install {software} on my PC"),
     ("office", "Need a licence for {software}"),
-    ("office", "Update {software} to the latest version"),
     ("file-share", "Access to the {folder} share"),
     ("file-share", "Need write access to {folder} folder"),
     ("sharepoint", "Access to the {folder} SharePoint site"),
-    ("email", "Add {user} to the {folder} distribution list"),
+    ("email", "Add me to the {folder} distribution list"),
     ("email", "Create shared mailbox for {folder}"),
-    ("access-management", "Access to {app} for {user}"),
     ("access-management", "Need the {folder} role in {app}"),
-    ("mobile", "New {device} for {user}"),
     ("monitor", "Order a {device} for my desk"),
 )
 REQUEST_SOFTWARE = tuple(
@@ -561,11 +558,14 @@ REQUEST_SOFTWARE = tuple(
     for product in products
 )
 REQUEST_FOLDERS = tuple(
-    f"{team} {thing}"
+    f"{team} {project}"
     for team in ("Finance", "Sales", "HR", "Legal", "Marketing", "Procurement", "Audit",
                  "Board", "Research", "Logistics", "Facilities", "Treasury")
-    for thing in ("Reports", "Contracts", "Projects", "Archive", "Budget", "Templates",
-                  "Invoices", "Planning", "Team", "Shared")
+    for project in ("Apollo", "Borealis", "Cobalt", "Delta", "Ember", "Falcon", "Granite",
+                    "Harbor", "Iris", "Juniper", "Kestrel", "Lumen", "Meridian", "Nimbus",
+                    "Onyx", "Pioneer", "Quartz", "Redwood", "Summit", "Tundra", "Umbra",
+                    "Vertex", "Willow", "Zephyr", "Reports", "Contracts", "Archive",
+                    "Budget", "Templates", "Planning")
 )  # fmt: skip
 REQUEST_DEVICES = (
     "iPhone 15", "Android phone", "SIM card", "docking station", "27-inch monitor",
