@@ -27,7 +27,9 @@ from ..model import (
     RecordKind,
 )
 from ..model.records import ResolutionCode
-from .fingerprint import fingerprint
+from .embedding import vector_of
+from .fingerprint import fingerprint, normalize
+from .people import People, handles_of_record
 
 #: Ticket kinds that have facts.
 TICKET_KINDS = frozenset({RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR})
@@ -90,6 +92,10 @@ class TicketFacts:
     workaround: str | None = None
     root_cause: bool = False
     fixed: bool = False
+    #: The embedding of its title and description (``itsmhub.rules.embedding``).
+    vector: bytes = b""
+    #: Problems people unlinked it from: rules never link it to them again.
+    rejected_ids: tuple[str, ...] = ()
     #: ``tokens`` joined by spaces: the exact-fingerprint key indexes look up first.
     text: str = ""
 
@@ -125,11 +131,22 @@ FACT_FIELDS: dict[str, str] = {
 }
 
 
-def facts_of(record: AnyRecordType, *, now: datetime) -> TicketFacts | None:
-    """The facts of a ticket; None for people and devices."""
+#: How much of a description is embedded beside the title: its opening words say what
+#: broke; the rest is logs and signatures.
+DESCRIPTION_WORDS = 30
+
+
+def facts_of(
+    record: AnyRecordType, *, now: datetime, people: People | None = None
+) -> TicketFacts | None:
+    """The facts of a ticket; None for people and devices. ``people`` are the handles the
+    hub knows (the ticket's own reporter and assignee are always known)."""
     if not isinstance(record, Incident | Problem | KnownError):
         return None
-    fp = fingerprint(record.title)
+    people = people or People()
+    own = frozenset(handles_of_record(record))
+    fp = fingerprint(people.mask(record.title, own))
+    service = _folded(record.service)
     first = record.refs[0] if record.refs else None
     links = record.links
     facts = TicketFacts(
@@ -141,7 +158,7 @@ def facts_of(record: AnyRecordType, *, now: datetime) -> TicketFacts | None:
         is_open=record.status in _OPEN_STATUSES,
         origin=first.system if first else None,
         label=(first.key or first.remote_id) if first else None,
-        service=_folded(record.service),
+        service=service,
         category=_folded(record.category),
         assignment_group=record.assignment_group,
         reporter=_person(record),
@@ -159,6 +176,7 @@ def facts_of(record: AnyRecordType, *, now: datetime) -> TicketFacts | None:
         ),
         mentions=_mentions(record),
         notes=tuple(c.id for c in record.comments if c.id.startswith(RULE_NOTE_PREFIX)),
+        vector=vector_of(semantic_text(fp.tokens, people.mask(record.description, own), service)),
     )
     if isinstance(record, Incident):
         facts.major = record.major
@@ -180,6 +198,19 @@ def facts_of(record: AnyRecordType, *, now: datetime) -> TicketFacts | None:
         facts.root_cause = bool(record.cause)
         facts.fixed = record.status is KnownErrorStatus.FIXED
     return facts
+
+
+def semantic_text(tokens: tuple[str, ...], description: str, service: str | None) -> str:
+    """What is embedded: the title's words, then the description's first words, without
+    placeholders (a host says nothing of the cause) nor the service's own words (within
+    the service, "vpn" says nothing either)."""
+    implied = set(normalize(service.replace("-", " "))) if service else set()
+    opening = normalize(description[:400])[:DESCRIPTION_WORDS]
+    parts = [
+        " ".join(w for w in words if w[0] != "_" and w not in implied)
+        for words in (tokens, opening)
+    ]
+    return " . ".join(part for part in parts if part)
 
 
 def _opened(record: Incident | Problem | KnownError) -> datetime | None:
