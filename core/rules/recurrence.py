@@ -52,12 +52,16 @@ class RecurrenceEvaluator(Evaluator):
     def block_of(self, facts: TicketFacts) -> tuple[Hashable, ...]:
         return tuple([getattr(facts, attribute) for attribute in self._attributes])
 
-    def explain(self, facts: TicketFacts, now: datetime) -> list[tuple[str, bool]]:
-        checks = super().explain(facts, now)
+    def learned(self, facts: TicketFacts) -> list[tuple[str, bool]]:
+        """After a replay that saw the ticket: which problem exemplar it resembled most
+        (and how much), and the problems people unlinked it from."""
+        checks: list[tuple[str, bool]] = []
         placement = self.placed.get(facts.record_id)
         exemplar = placement.exemplar if placement else None
         if exemplar is not None:
             checks.append((self._exemplar_words(exemplar), True))
+        elif self.by_title:
+            checks.append(("similar to an exemplar of an open problem", False))
         for problem in facts.rejected_ids:
             checks.append((f"people unlinked it from {self._name(problem)}: never again", True))
         return checks
