@@ -309,7 +309,7 @@ def _summary(samples: list[float]) -> dict[str, float]:
 def seeded(count: int, *, people: bool = True) -> Path:
     """The folder of a seeded store of ``count`` incidents (seeded once, then reused)."""
     suffix = "" if people else "-nobody"
-    folder = Path(tempfile.gettempdir()) / f"itsmhub-rules-bench-{count}-{SEED}-v2{suffix}"
+    folder = Path(tempfile.gettempdir()) / f"itsmhub-rules-bench-{count}-{SEED}-v3{suffix}"
     if not (folder / "truth.json").exists():
         folder.mkdir(exist_ok=True)
         (folder / "rules.db").unlink(missing_ok=True)

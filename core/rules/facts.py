@@ -131,9 +131,10 @@ FACT_FIELDS: dict[str, str] = {
 }
 
 
-#: How much of a description is embedded beside the title: its opening words say what
-#: broke; the rest is logs and signatures.
+#: How much of a description is embedded beside the title: its first sentence, up to this
+#: many words, says what broke; the rest is logs, details and signatures.
 DESCRIPTION_WORDS = 30
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
 
 
 def facts_of(
@@ -205,7 +206,9 @@ def semantic_text(tokens: tuple[str, ...], description: str, service: str | None
     placeholders (a host says nothing of the cause) nor the service's own words (within
     the service, "vpn" says nothing either)."""
     implied = set(normalize(service.replace("-", " "))) if service else set()
-    opening = normalize(description[:400])[:DESCRIPTION_WORDS]
+    # The first sentence says what broke; the next ones are details ("screenshot attached").
+    first = _SENTENCE.split(description[:400].strip(), maxsplit=1)[0]
+    opening = normalize(first)[:DESCRIPTION_WORDS]
     parts = [
         " ".join(w for w in words if w[0] != "_" and w not in implied)
         for words in (tokens, opening)
