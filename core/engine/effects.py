@@ -15,6 +15,7 @@ from typing import Any
 from ..model import (
     AnyRecordType,
     Comment,
+    Impact,
     Incident,
     IncidentStatus,
     Link,
@@ -22,6 +23,7 @@ from ..model import (
     PersonRef,
     Problem,
     ProblemStatus,
+    Urgency,
     Visibility,
 )
 from ..model.records import ResolutionCode
@@ -73,12 +75,15 @@ async def _create_problem(hub: Hub, tx: StoreTransaction, proposal: CreateProble
     if not waiting:
         return False
     now = hub.clock()
+    impact, urgency = _worst(waiting)
     problem = Problem(
         id=proposal.problem_id,
         title=proposal.title,
         description=proposal.description,
         service=proposal.service,
         category=proposal.category,
+        impact=impact,
+        urgency=urgency,
         created_at=now,
         updated_at=now,
     )
@@ -100,6 +105,14 @@ async def _create_problem(hub: Hub, tx: StoreTransaction, proposal: CreateProble
         )
         await _link(hub, tx, member, link)
     return True
+
+
+def _worst(members: list[AnyRecordType]) -> tuple[Impact | None, Urgency | None]:
+    """The widest impact and the highest urgency among a problem's incidents (1 is the
+    most), so a problem opened for P1 incidents is not born a P4."""
+    impacts = [m.impact for m in members if isinstance(m, Incident) and m.impact]
+    urgencies = [m.urgency for m in members if isinstance(m, Incident) and m.urgency]
+    return min(impacts, default=None), min(urgencies, default=None)
 
 
 async def _has_open_problem(tx: StoreTransaction, record: AnyRecordType) -> bool:

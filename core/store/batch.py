@@ -20,10 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from itsmhub.errors import StoreError
 from itsmhub.model import AnyRecordType, ExternalRef, Link, parse_record
+from itsmhub.model.records import Ticket
 from itsmhub.rules.facts import facts_of_many
+from itsmhub.rules.people import handles_of_record
 
 from ._base import Operations
 from .facts import _row as facts_row
+from .facts import known_people, reject_links
 from .journal import dead_letter_upsert
 from .models import Base, DeadLetterIn, OutboxItem, OutboxItemIn, OutboxOperation, OutboxStatus
 from .schema import (
@@ -36,6 +39,7 @@ from .schema import (
     links,
     outbox,
     parked,
+    people_handles,
     records,
     ticket_facts,
 )
@@ -421,19 +425,33 @@ class BatchOperations(Operations):
         await conn.execute(upsert, [_base_row(b) for _, b in sorted(w.bases.items())])
 
     async def _flush_facts(self, conn: AsyncConnection, w: Writes) -> None:
-        rows = []
         written = [*w.new_records.values(), *w.changed_records.values()]
-        for facts in facts_of_many(written, now=w.now):
+        handles = sorted({h for record in written for h in handles_of_record(record)})
+        if handles:
+            insert = self._insert(people_handles).on_conflict_do_nothing(
+                index_elements=[people_handles.c.handle]
+            )
+            await conn.execute(insert, [{"handle": h} for h in handles])
+        tickets = [r for r in written if isinstance(r, Ticket)]
+        people = await known_people(conn, [f"{t.title} {t.description}" for t in tickets])
+        rows = []
+        for facts in facts_of_many(tickets, now=w.now, people=people):
             row = facts_row(facts)
             row["changed_at"] = w.now
             rows.append(row)
-        if not rows:
-            return
+        if rows:
+            await self._upsert_facts(conn, rows)
+        rejected = [(s, t) for s, t, kind, _ in w.tombstones if kind == "caused_by"]
+        if rejected:
+            await reject_links(conn, rejected, w.now)
+
+    async def _upsert_facts(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
         upsert = self._insert(ticket_facts)
+        # What people unlinked stays unlinked, however the ticket changes after.
         changing = {
             c.name: upsert.excluded[c.name]
             for c in ticket_facts.c
-            if c.name not in {"record_id", "origin", "label"}
+            if c.name not in {"record_id", "origin", "label", "rejected_ids"}
         }
         # A record is often written from one system's view: the system it first came from
         # and its key there stay whatever was first stored.

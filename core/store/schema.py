@@ -256,6 +256,11 @@ ticket_facts = Table(
     Column("workaround", Text, nullable=True),
     Column("root_cause", Boolean, nullable=False),
     Column("fixed", Boolean, nullable=False),
+    # The ticket's embedding (itsmhub.rules.embedding); NULL until computed (revision 0005).
+    Column("vector", LargeBinary, nullable=True),
+    # Problems people unlinked the ticket from: never proposed again. Kept when the rest
+    # of the facts is rewritten.
+    Column("rejected_ids", Text, nullable=False, server_default=""),
     PrimaryKeyConstraint("record_id"),
     # Dry-runs read every ticket by time, other readers one kind by time; incremental
     # runs read what changed since a (changed_at, record_id) position.
@@ -350,6 +355,14 @@ webhook_events = Table(
     Index(None, "connector", "status"),
 )
 
+#: Logins and e-mail local parts of the people the hub knows, masked in ticket text.
+people_handles = Table(
+    "people_handles",
+    metadata,
+    Column("handle", String, nullable=False),
+    PrimaryKeyConstraint("handle"),
+)
+
 leases = Table(
     "leases",
     metadata,
@@ -376,6 +389,7 @@ __all__ = [
     "metadata",
     "outbox",
     "parked",
+    "people_handles",
     "records",
     "ticket_facts",
     "webhook_events",
