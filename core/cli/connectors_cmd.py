@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..engine import Hub
 from ..errors import ItsmhubError
 from .context import run_engine
 from .main import EXIT_FAILURE, cli, handle_errors
 from .output import print_json, print_table
+
+if TYPE_CHECKING:
+    from ..engine import Hub
 
 
 @cli.group("connectors")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..model import AnyRecordType
-from ..store import NotFound, Store, StoredRecord
 from .context import AdminHub, iso, run_admin, summarise
 from .main import cli, handle_errors
 from .output import print_json, print_table
+
+if TYPE_CHECKING:
+    from ..store import Store, StoredRecord
 
 #: Shown in their own lines or tables, not among the other fields.
 _HEADLINE = ("id", "kind", "title", "status", "refs", "links", "comments")
@@ -54,6 +56,8 @@ async def resolve(store: Store, ident: str) -> StoredRecord | None:
 
 async def record_report(hub: AdminHub, ident: str) -> dict[str, Any]:
     """Everything ``itsmhub records show`` prints, as data; NotFound for an unknown id."""
+    from ..store import NotFound
+
     store = hub.store
     stored = await resolve(store, ident) if store is not None else None
     if stored is None:

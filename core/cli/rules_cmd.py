@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..durations import parse_duration
-from ..engine import Hub
-from ..engine.rules_run import explain, problem_candidates, run_over_history
 from ..rules.proposals import AddLink, AddNote, AnyProposal, CreateProblem, ResolveIncident
-from ..store import NotFound
 from .context import AdminHub, run_admin, run_engine
 from .main import cli, handle_errors
 from .output import print_json, print_table
 from .records_cmd import resolve
 from .sync_cmd import _Progress
+
+if TYPE_CHECKING:
+    from ..engine import Hub
 
 
 def _window(ctx: click.Context, param: click.Parameter, value: str) -> timedelta | None:
@@ -65,6 +65,7 @@ def dry_run_command(
     ctx: click.Context, window: timedelta | None, only: str | None, as_json: bool, limit: int
 ) -> None:
     """Print what every rule would link, note and create, with the evidence; write nothing."""
+    from ..engine.rules_run import run_over_history
 
     shown: list[AnyProposal] = []
 
@@ -93,6 +94,7 @@ def apply_command(
     ctx: click.Context, window: timedelta | None, only: str | None, as_json: bool
 ) -> None:
     """Do what "rules dry-run" shows; the changes leave through the outbox on the next sync."""
+    from ..engine.rules_run import run_over_history
 
     async def work(hub: Hub) -> Any:
         start = _start(hub, window)
@@ -127,6 +129,8 @@ def explain_command(ctx: click.Context, ident: str, only: str | None, as_json: b
 
     IDENT is a hub id, or SYSTEM:KEY (jira:OPS-12) or SYSTEM:REMOTE_ID.
     """
+    from ..engine.rules_run import explain
+    from ..store import NotFound
 
     async def work(admin: AdminHub) -> Any:
         store = admin.require_store()
@@ -183,6 +187,7 @@ def candidates_command(
     ctx: click.Context, window: timedelta | None, min_size: int | None, as_json: bool, limit: int
 ) -> None:
     """Rank recurring clusters no problem covers yet, most disruptive first."""
+    from ..engine.rules_run import problem_candidates
 
     async def work(admin: AdminHub) -> Any:
         hub = _offline_hub(admin)
@@ -230,6 +235,8 @@ def candidates_command(
 
 def _offline_hub(admin: AdminHub) -> Hub:
     """A hub over the store alone: reading history needs no connector and no secret."""
+    from ..engine import Hub
+
     return Hub(
         config=admin.config, plugins=admin.plugins, store=admin.require_store(), connectors={}
     )

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from pydantic import JsonValue
 
 from ..errors import ConfigError
 from ..model import RecordKind, utcnow
-from ..store import AuditEntry, DeadLetterStatus
 from .context import AdminHub, ago, iso, run_admin, summarise
 from .main import cli, handle_errors
 from .output import print_json, print_table
+
+if TYPE_CHECKING:
+    from ..store import AuditEntry
 
 NEVER = "never synced"
 
@@ -65,7 +67,7 @@ async def status_report(hub: AdminHub, only: str | None, at: datetime) -> dict[s
             # Streams the engine stored beyond the declared record kinds are shown too.
             cursors.update(await store.cursors_of(name))
             depth = await store.outbox_depth(name)
-            letters = await store.count_dead_letters(name, DeadLetterStatus.OPEN)
+            letters = await store.count_dead_letters(name)  # open ones
             last_error = await store.last_audit(name, "error")
         streams = [_stream(stream, value, at) for stream, value in sorted(cursors.items())]
         connectors.append(

@@ -7,16 +7,17 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anyio
 import click
 
-from ..engine import CycleReport, Hub, backfill, plan, sync_once
 from ..model import RecordKind
 from .context import run_engine
 from .main import EXIT_FAILURE, cli, handle_errors
 from .output import print_json, print_table
+
+if TYPE_CHECKING:
+    from ..engine import CycleReport, Hub
 
 
 @cli.command("sync")
@@ -36,6 +37,8 @@ def sync_command(
     Without --once it runs a cycle every [sync] interval until interrupted.
     Exits 1 if a connector failed in the (last) cycle.
     """
+    from ..engine import plan, sync_once
+
     config_path: Path = ctx.obj["config_path"]
     if show_plan:
         writes = run_engine(config_path, lambda hub: plan(hub, only=only))
@@ -51,6 +54,10 @@ def sync_command(
 
 
 async def _forever(hub: Hub, only: str | None, as_json: bool) -> None:
+    import anyio
+
+    from ..engine import sync_once
+
     interval = hub.config.sync.interval.total_seconds()
     while True:
         report = await sync_once(hub, only=only)
@@ -86,6 +93,8 @@ def backfill_command(
 
     The cursor is neither used nor moved, so a backfill can run while sync runs.
     """
+    from ..engine import backfill
+
     start = since.replace(tzinfo=UTC)
     end = until.replace(tzinfo=UTC) if until else None
 
