@@ -3,47 +3,29 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..durations import parse_duration
 from ..rules.proposals import AddLink, AddNote, AnyProposal, CreateProblem, ResolveIncident
 from .context import AdminHub, run_admin, run_engine
 from .main import cli, handle_errors
 from .output import print_json, print_table
 from .records_cmd import resolve
 from .sync_cmd import _Progress
+from .times import ALL, When, since_option
 
 if TYPE_CHECKING:
     from ..engine import Hub
 
 
-def _window(ctx: click.Context, param: click.Parameter, value: str) -> timedelta | None:
-    """``--since``: a duration, or None for all of history."""
-    if value == "all":
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+def _start(hub: Hub, since: When) -> datetime | None:
+    """Where history starts for ``--since``: a moment, or None for the beginning."""
+    return None if since is ALL else since.resolve(hub.clock())
 
 
-def _start(hub: Hub, window: timedelta | None) -> datetime | None:
-    """Where history starts for ``--since``: that long before now, or the beginning."""
-    return hub.clock() - window if window is not None else None
-
-
-SINCE = click.option(
-    "--since",
-    "window",
-    metavar="DURATION",
-    default="90d",
-    show_default=True,
-    callback=_window,
-    help="How far back to look, e.g. 30d, 12w ('all' for everything).",
-)
+SINCE = since_option(default="90d", help="How far back to look.")
 RULE = click.option("--rule", "only", metavar="NAME", help="Only this rule (even if disabled).")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 LIMIT = click.option("--limit", default=50, show_default=True, help="Rows to print at most.")
@@ -62,7 +44,7 @@ def rules_group() -> None:
 @click.pass_context
 @handle_errors
 def dry_run_command(
-    ctx: click.Context, window: timedelta | None, only: str | None, as_json: bool, limit: int
+    ctx: click.Context, since: When, only: str | None, as_json: bool, limit: int
 ) -> None:
     """Print what every rule would link, note and create, with the evidence; write nothing."""
     from ..engine.rules_run import run_over_history
@@ -76,7 +58,7 @@ def dry_run_command(
 
     async def work(admin: AdminHub) -> Any:
         hub = _offline_hub(admin)
-        start = _start(hub, window)
+        start = _start(hub, since)
         with _Progress(enabled=not as_json) as advance:
             return await run_over_history(hub, since=start, only=only, progress=advance, sink=keep)
 
@@ -91,13 +73,13 @@ def dry_run_command(
 @click.pass_context
 @handle_errors
 def apply_command(
-    ctx: click.Context, window: timedelta | None, only: str | None, as_json: bool
+    ctx: click.Context, since: When, only: str | None, as_json: bool
 ) -> None:
     """Do what "rules dry-run" shows; the changes leave through the outbox on the next sync."""
     from ..engine.rules_run import run_over_history
 
     async def work(hub: Hub) -> Any:
-        start = _start(hub, window)
+        start = _start(hub, since)
         return await run_over_history(hub, since=start, only=only, apply=True)
 
     report = run_engine(ctx.obj["config_path"], work)
@@ -184,14 +166,14 @@ def problems_group() -> None:
 @click.pass_context
 @handle_errors
 def candidates_command(
-    ctx: click.Context, window: timedelta | None, min_size: int | None, as_json: bool, limit: int
+    ctx: click.Context, since: When, min_size: int | None, as_json: bool, limit: int
 ) -> None:
     """Rank recurring clusters no problem covers yet, most disruptive first."""
     from ..engine.rules_run import problem_candidates
 
     async def work(admin: AdminHub) -> Any:
         hub = _offline_hub(admin)
-        start = _start(hub, window)
+        start = _start(hub, since)
         return await problem_candidates(hub, since=start, min_size=min_size)
 
     found = run_admin(ctx, work)[:limit]

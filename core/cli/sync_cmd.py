@@ -15,6 +15,7 @@ from ..model import RecordKind
 from .context import run_engine
 from .main import EXIT_FAILURE, cli, handle_errors
 from .output import print_json, print_table
+from .times import When, resolve_range, since_option, until_option
 
 if TYPE_CHECKING:
     from ..engine import CycleReport, Hub
@@ -67,8 +68,8 @@ async def _forever(hub: Hub, only: str | None, as_json: bool) -> None:
 
 @cli.command("backfill")
 @click.option("--connector", "name", required=True, metavar="NAME", help="The connector to read.")
-@click.option("--since", required=True, type=click.DateTime(), help="Start (inclusive), UTC.")
-@click.option("--until", type=click.DateTime(), help="End (exclusive), UTC; default now.")
+@since_option(required=True, allow_all=False, help="Start (inclusive).")
+@until_option(help="End (exclusive); default now.")
 @click.option(
     "--kind",
     "kinds",
@@ -83,8 +84,8 @@ async def _forever(hub: Hub, only: str | None, as_json: bool) -> None:
 def backfill_command(
     ctx: click.Context,
     name: str,
-    since: datetime,
-    until: datetime | None,
+    since: When,
+    until: When | None,
     kinds: tuple[str, ...],
     dry_run: bool,
     as_json: bool,
@@ -95,8 +96,8 @@ def backfill_command(
     """
     from ..engine import backfill
 
-    start = since.replace(tzinfo=UTC)
-    end = until.replace(tzinfo=UTC) if until else None
+    start, end = resolve_range(since, until, datetime.now(UTC))
+    assert start is not None  # --since is required and cannot be "all"
 
     async def work(hub: Hub) -> dict[str, Any]:
         streams = hub.streams_of(name)

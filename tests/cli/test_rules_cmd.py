@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from fakes.configs import TWO_TOOLS
 
 from itsmhub.cli import cli
+from itsmhub.cli.context import iso
 from itsmhub.model import ExternalRef, Incident
 from itsmhub.store import Store
 
@@ -112,6 +113,16 @@ def test_since_limits_the_history(store_config: Path) -> None:
     assert report["seen"] == 2
     result = run(store_config, "rules", "dry-run", "--since", "soon")
     assert result.exit_code != 0 and "--since" in result.output
+
+
+@pytest.mark.parametrize("command", [["rules", "dry-run"], ["problems", "candidates"]])
+def test_since_takes_dates_and_timestamps_too(store_config: Path, command: list[str]) -> None:
+    start = NOW - timedelta(hours=15)
+    for since in (start.date().isoformat(), start.isoformat(), iso(start), "all"):
+        result = run(store_config, *command, "--since", since, "--json")
+        assert result.exit_code == 0, (since, result.output)
+    day = as_json(run(store_config, "rules", "dry-run", "--since", iso(start), "--json"))
+    assert day["seen"] == 2
 
 
 def test_explain_says_which_tests_held(store_config: Path) -> None:
