@@ -72,9 +72,7 @@ def dry_run_command(
 @JSON
 @click.pass_context
 @handle_errors
-def apply_command(
-    ctx: click.Context, since: When, only: str | None, as_json: bool
-) -> None:
+def apply_command(ctx: click.Context, since: When, only: str | None, as_json: bool) -> None:
     """Do what "rules dry-run" shows; the changes leave through the outbox on the next sync."""
     from ..engine.rules_run import run_over_history
 
