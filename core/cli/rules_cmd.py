@@ -12,8 +12,8 @@ from ..rules.proposals import AddLink, AddNote, AnyProposal, CreateProblem, Reso
 from .context import AdminHub, run_admin, run_engine
 from .main import cli, handle_errors
 from .output import print_json, print_table
+from .progress import Progress
 from .records_cmd import resolve
-from .sync_cmd import _Progress
 from .times import ALL, When, since_option
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def dry_run_command(
     async def work(admin: AdminHub) -> Any:
         hub = _offline_hub(admin)
         start = _start(hub, since)
-        with _Progress(enabled=not as_json) as advance:
+        with Progress(enabled=not as_json, unit="tickets") as advance:
             return await run_over_history(hub, since=start, only=only, progress=advance, sink=keep)
 
     report = run_admin(ctx, work)

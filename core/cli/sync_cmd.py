@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +13,7 @@ from ..model import RecordKind
 from .context import run_engine
 from .main import EXIT_FAILURE, cli, handle_errors
 from .output import print_json, print_table
+from .progress import Progress
 from .times import When, resolve_range, since_option, until_option
 
 if TYPE_CHECKING:
@@ -104,7 +103,7 @@ def backfill_command(
         if kinds:  # the streams yielding the kinds asked for
             streams = [s for s in streams if s.kinds & {RecordKind(k) for k in kinds}]
         totals: dict[str, Any] = {}
-        with _Progress(enabled=not as_json) as advance:
+        with Progress(enabled=not as_json) as advance:
             for stream in (s for s in streams if s.backfill):
                 stats = await backfill(
                     hub, name, stream, since=start, until=end, dry_run=dry_run, progress=advance
@@ -125,43 +124,6 @@ def backfill_command(
         ["kind", "read", "new", "updated", "unchanged", "dead-lettered"],
         rows,
     )
-
-
-class _Progress:
-    """A rich progress bar (records, rate, elapsed) on a terminal; plain lines otherwise."""
-
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled = enabled
-        self.count = 0
-        self.bar: Any = None
-
-    def __enter__(self) -> Callable[[int], None]:
-        if self.enabled and sys.stderr.isatty():
-            from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
-
-            self.bar = Progress(
-                "[progress.description]{task.description}",
-                MofNCompleteColumn(),
-                "{task.speed} rec/s",
-                TimeElapsedColumn(),
-                transient=False,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task("records", total=None)
-        return self.advance
-
-    def advance(self, n: int) -> None:
-        self.count += n
-        if self.bar is not None:
-            self.bar.update(self.task, advance=n)
-        elif self.enabled and self.count % 1000 == 0:
-            click.echo(f"{self.count} records", err=True)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-        elif self.enabled:
-            click.echo(f"{self.count} records read", err=True)
 
 
 def _print_report(report: CycleReport, as_json: bool) -> None:
