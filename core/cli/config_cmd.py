@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..config import Config, ConfigInvalid, load_config, secret_issues
+from ..config import Config, ConfigInvalid, load_config, scheme_issues, secret_issues
 from ..plugins import get_plugins
 from .main import cli, handle_errors
 from .output import print_json, print_table
@@ -45,9 +45,13 @@ def check_command(
     path = path or ctx.obj["config_path"]
     plugins = get_plugins()
     config = load_config(path, plugins, resolve_secrets=False)
+    # A scheme nothing installed answers is wrong wherever the config runs: an error,
+    # even with --no-secrets (finding it reads no secret).
+    errors = scheme_issues(config, plugins)
     warnings = [] if no_secrets else secret_issues(config, plugins)
-    if warnings and strict:
-        raise ConfigInvalid(str(path), warnings)
+    warnings = [w for w in warnings if w not in errors]
+    if errors or (warnings and strict):
+        raise ConfigInvalid(str(path), errors + (warnings if strict else []))
     summary = summarise(config)
     if as_json:
         print_json(
