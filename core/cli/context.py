@@ -18,6 +18,7 @@ import click
 from ..config import Config, load_config
 from ..errors import StoreError
 from ..plugins import Plugins, get_plugins
+from .render import cut, human
 
 if TYPE_CHECKING:
     from ..engine import Hub
@@ -147,12 +148,7 @@ def ago(delta: timedelta) -> str:
 def summarise(detail: Any, width: int = 80) -> str:
     """A one-line ``key=value, ...`` summary of an audit detail or payload, cut to ``width``."""
     if isinstance(detail, dict):
-        text = ", ".join(f"{key}={value}" for key, value in detail.items())
-    elif isinstance(detail, list):
-        text = ", ".join(map(str, detail))
-    elif isinstance(detail, bool):
-        text = "yes" if detail else "no"
+        text = ", ".join(f"{key}={human(value)}" for key, value in detail.items())
     else:
-        text = "" if detail is None else str(detail)
-    text = " ".join(text.split())  # newlines in a reason would break the table row
-    return text if len(text) <= width else text[: width - 1] + "…"
+        text = "" if detail is None else human(detail)
+    return cut(text, width)

@@ -14,6 +14,7 @@ from .context import run_engine
 from .main import EXIT_FAILURE, cli, handle_errors
 from .output import print_json, print_table
 from .progress import Progress
+from .render import human
 from .times import When, resolve_range, since_option, until_option
 
 if TYPE_CHECKING:
@@ -196,7 +197,9 @@ def _print_plan(writes: list[dict[str, Any]], as_json: bool) -> None:
     rows = []
     for w in writes:
         changes = ", ".join(
-            f"{name}: {v.get('old')!r} → {v['new']!r}" if "old" in v else f"{name}={v['new']!r}"
+            f"{name}: {human(v.get('old'))} → {human(v['new'])}"
+            if "old" in v
+            else f"{name}: {human(v['new'])}"
             for name, v in w["fields"].items()
         )
         rows.append(

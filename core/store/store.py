@@ -46,6 +46,7 @@ from .records import RecordOperations
 from .runs import RunOperations
 from .state import StateOperations
 from .sync_queries import SyncQueryOperations
+from .views import ViewOperations
 
 log = logging.getLogger("itsmhub.store")
 
@@ -58,6 +59,7 @@ class _AllOperations(
     OutboxOperations,
     SyncQueryOperations,
     RunOperations,
+    ViewOperations,
 ):
     """Every store operation; subclasses only say where the connection comes from."""
 

@@ -134,7 +134,9 @@ def test_records_show_table(seeded: Hub) -> None:
     assert f"problem {seeded.ids['problem']} (version 1)" in result.output
     assert "VPN concentrator firmware" in result.output
     assert "OPS-13" in result.output
-    assert "links: none" in result.output and "audit trail: none" in result.output
+    # The incident's caused_by link shows on the problem too, pointing at it.
+    assert "links: none" not in result.output and "audit trail: none" in result.output
+    assert "← │ caused_by │" in result.output and "jira OPS-12, zendesk 4711" in result.output
     full = seeded.run("records", "show", seeded.ids["incident"])
     for text in ("OPS-12", "caused_by", "status=422", "service: vpn", "tags: network"):
         assert text in full.output
