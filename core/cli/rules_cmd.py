@@ -160,7 +160,13 @@ def problems_group() -> None:
     help="Incidents a cluster needs (default: the recurrence rule's threshold).",
 )
 @JSON
-@click.option("--limit", default=20, show_default=True, help="Clusters to print at most.")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Clusters to show at most (--json says when more were found).",
+)
 @click.pass_context
 @handle_errors
 def candidates_command(
@@ -174,28 +180,22 @@ def candidates_command(
         start = _start(hub, since)
         return await problem_candidates(hub, since=start, min_size=min_size)
 
-    found = run_admin(ctx, work)[:limit]
+    everything = run_admin(ctx, work)
+    found = everything[:limit]
+    truncated = len(everything) > limit
     if as_json:
         print_json(
-            [
-                {
-                    "title": c.title,
-                    "fingerprint": c.fingerprint,
-                    "incidents": [f.record_id for f in c.incidents],
-                    "keys": [f.name for f in c.incidents],
-                    "people": len(c.people),
-                    "departments": sorted(c.departments),
-                    "systems": c.systems,
-                    "disruption": c.disruption,
-                    "first": c.first.isoformat(),
-                    "last": c.last.isoformat(),
-                }
-                for c in found
-            ]
+            {
+                "candidates": [_candidate(c) for c in found],
+                "total": len(everything),
+                "limit": limit,
+                "truncated": truncated,
+            }
         )
         return
+    more = f", first {limit} of {len(everything)}; --limit for more" if truncated else ""
     print_table(
-        "problem candidates (most disruptive first)",
+        f"problem candidates (most disruptive first{more})",
         ["disruption", "incidents", "people", "depts", "systems", "first", "last", "like"],
         [
             (
@@ -211,6 +211,24 @@ def candidates_command(
             for c in found
         ],
     )
+
+
+def _candidate(c: Any) -> dict[str, Any]:
+    """One cluster as data. Keys name their system: INC numbers repeat across instances."""
+    return {
+        "title": c.title,
+        "fingerprint": c.fingerprint,
+        "incidents": [f.record_id for f in c.incidents],
+        "keys": [
+            {"system": f.origin, "key": f.name, "record_id": f.record_id} for f in c.incidents
+        ],
+        "people": len(c.people),
+        "departments": sorted(c.departments),
+        "systems": c.systems,
+        "disruption": c.disruption,
+        "first": c.first.isoformat(),
+        "last": c.last.isoformat(),
+    }
 
 
 def _offline_hub(admin: AdminHub) -> Hub:

@@ -146,13 +146,45 @@ def test_apply_then_nothing_is_left_to_do(store_config: Path) -> None:
 
 
 def test_problem_candidates_rank_uncovered_clusters(store_config: Path) -> None:
-    [vpn] = as_json(run(store_config, "problems", "candidates", "--json"))
-    assert vpn["keys"] == ["101", "OPS-1", "102"]
+    report = as_json(run(store_config, "problems", "candidates", "--json"))
+    [vpn] = report["candidates"]
+    assert (report["total"], report["truncated"]) == (1, False)
+    # Each key with its system: INC numbers and Zendesk ids repeat across instances.
+    assert vpn["keys"] == [
+        {"system": "zendesk", "key": "101", "record_id": "hub-101"},
+        {"system": "jira", "key": "OPS-1", "record_id": "hub-OPS-1"},
+        {"system": "zendesk", "key": "102", "record_id": "hub-102"},
+    ]
     assert vpn["systems"] == ["jira", "zendesk"]
     table = run(store_config, "problems", "candidates")
     assert "VPN drops every few minutes" in table.output
     run(store_config, "rules", "apply")
-    assert as_json(run(store_config, "problems", "candidates", "--json")) == []
+    assert as_json(run(store_config, "problems", "candidates", "--json"))["candidates"] == []
+
+
+def test_problem_candidates_say_when_they_were_cut(store_config: Path) -> None:
+    url = f"sqlite:///{store_config.parent / 'itsmhub.db'}"
+
+    async def second_cluster() -> None:
+        async with await Store.open(url) as store:
+            for n in range(3):
+                await store.put_record(
+                    Incident(
+                        id=f"hub-mail-{n}",
+                        title="Outlook keeps asking for the password",
+                        service="mail",
+                        refs=[ExternalRef(system="zendesk", remote_id=f"m{n}", key=f"20{n}")],
+                        opened_at=NOW - timedelta(hours=n + 1),
+                    )
+                )
+
+    anyio.run(second_cluster)
+    report = as_json(run(store_config, "problems", "candidates", "--json"))
+    assert (report["total"], report["truncated"]) == (2, False)
+    cut = as_json(run(store_config, "problems", "candidates", "--limit", "1", "--json"))
+    assert (len(cut["candidates"]), cut["total"], cut["truncated"]) == (1, 2, True)
+    table = run(store_config, "problems", "candidates", "--limit", "1")
+    assert "first 1 of 2; --limit for more" in table.output
 
 
 def test_status_shows_the_rules_and_how_far_they_got(store_config: Path) -> None:
