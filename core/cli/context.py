@@ -74,15 +74,23 @@ def run_admin(ctx: click.Context, work: Callable[[AdminHub], Awaitable[T]]) -> T
     return anyio.run(main)
 
 
-def run_engine(config_path: Path, work: Callable[[Hub], Awaitable[T]]) -> T:
+def run_engine(
+    config_path: Path,
+    work: Callable[[Hub], Awaitable[T]],
+    *,
+    prepare: Callable[[Config], Config] | None = None,
+) -> T:
     """Load the config with its secrets, open the sync engine's hub (store and connectors),
-    run ``work`` under ``anyio.run``, and close everything."""
+    run ``work`` under ``anyio.run``, and close everything. ``prepare`` may adjust the
+    loaded config for this one command."""
     import anyio
 
     from ..engine import Hub
 
     plugins = get_plugins()
     config = load_config(config_path, plugins)
+    if prepare is not None:
+        config = prepare(config)
 
     async def main() -> T:
         async with Hub.open(config, plugins) as hub:

@@ -260,7 +260,7 @@ def _malformed(response: httpx.Response, why: str) -> TransientError:
     request = response.request
     kind = response.headers.get("content-type", "no content type").split(";")[0]
     return TransientError(
-        f"{request.method} {request.url.scheme}://{request.url.host}{request.url.path}: "
+        f"{request.method} {request.url.scheme}://{request.url.netloc.decode()}{request.url.path}: "
         f"the instance answered HTTP {response.status_code} with a body that is not the "
         f"Table API's JSON ({why}; {kind}, {len(response.content)} bytes)",
         status=response.status_code,
