@@ -21,7 +21,8 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def _modules_after(setup: str) -> set[str]:
+def _modules_after(setup: str) -> tuple[set[str], set[str]]:
+    """The modules loaded at the first JSON line ``setup`` prints, and at the end."""
     result = subprocess.run(
         [sys.executable, "-c", _PROBE.format(setup=setup)],
         capture_output=True,
@@ -29,20 +30,20 @@ def _modules_after(setup: str) -> set[str]:
         check=True,
         env={**os.environ, "ITSMHUB_CONFIG": os.devnull},
     )
-    return set(json.loads(result.stdout.splitlines()[-1]))
+    dumps = [line for line in result.stdout.splitlines() if line.startswith('["')]
+    return set(json.loads(dumps[0])), set(json.loads(dumps[-1]))
 
 
 def _heavy(modules: set[str]) -> list[str]:
     return sorted(m for m in modules if m.split(".")[0] in HEAVY or m.startswith(tuple(HEAVY_OWN)))
 
 
-def test_importing_the_cli_loads_no_heavy_module() -> None:
-    assert _heavy(_modules_after("import itsmhub.cli")) == []
-
-
-def test_help_and_completion_load_no_heavy_module() -> None:
+def test_import_help_and_completion_load_no_heavy_module() -> None:
+    """In one fresh process: importing the CLI, then --help and a completion."""
     setup = """
 import os
+import itsmhub.cli
+print(json.dumps(sorted(sys.modules)))
 from itsmhub.cli import cli
 for args, env in ((["--help"], {}), (["status", "--help"], {}),
                   ([], {"_ITSMHUB_COMPLETE": "bash_complete", "COMP_WORDS": "itsmhub st",
@@ -53,4 +54,6 @@ for args, env in ((["--help"], {}), (["status", "--help"], {}),
     except SystemExit:
         pass
 """
-    assert _heavy(_modules_after(setup)) == []
+    imported, after = _modules_after(setup)
+    assert _heavy(imported) == [], "import itsmhub.cli"
+    assert _heavy(after) == [], "--help and completion"
