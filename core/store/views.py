@@ -128,23 +128,20 @@ class ViewOperations(Operations):
 
 
 async def _refs_of(conn: AsyncConnection, record_ids: list[str]) -> dict[str, list[ExternalRef]]:
+    """The refs of several records in one query, each record's ordered by system."""
     if not record_ids:
         return {}
+    columns = [external_refs.c[name] for name in ExternalRef.model_fields]
     query = (
-        select(external_refs)
+        select(external_refs.c.record_id, *columns)
         .where(external_refs.c.record_id.in_(record_ids))
         .order_by(external_refs.c.record_id, external_refs.c.system)
     )
     found: dict[str, list[ExternalRef]] = {}
     for row in (await conn.execute(query)).all():
-        ref = ExternalRef(
-            system=row.system,
-            remote_id=row.remote_id,
-            key=row.key,
-            url=row.url,
-            remote_type=row.remote_type,
-        )
-        found.setdefault(row.record_id, []).append(ref)
+        record_id, *values = row
+        ref = ExternalRef.model_validate(dict(zip(ExternalRef.model_fields, values, strict=True)))
+        found.setdefault(record_id, []).append(ref)
     return found
 
 

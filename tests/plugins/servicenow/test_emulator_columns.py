@@ -4,16 +4,14 @@ their e-mail addresses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from itsmhub import (
-    ConnectorContext,
     ExternalRef,
-    HttpSettings,
     Incident,
     KnownError,
     PersonRef,
@@ -24,26 +22,14 @@ from itsmhub_servicenow import mapping
 from itsmhub_servicenow.connector import ServiceNowConnector
 from itsmhub_servicenow.emulator import Instance, build_app, seed_instance
 from itsmhub_servicenow.emulator.state import COLUMNS, REFERENCES
-from itsmhub_servicenow.settings import ServiceNowSettings
 
 pytestmark = pytest.mark.anyio
 
 SYS_ID = "0123456789abcdef0123456789abcdef"
-SETTINGS = {
-    "instance_url": "https://acme.service-now.com",
-    "auth": {"method": "basic", "username": "admin", "password": "env:PW"},
+KNOWN_ERROR_ARTICLES = {
     "use_known_error_articles": True,
     "tables": {"known_error_article": "kb_template_known_error_article"},
 }
-
-
-def connector(instance: Instance | None = None) -> ServiceNowConnector:
-    settings = ServiceNowSettings.model_validate(SETTINGS, context={"config_dir": "."})
-    transport = httpx.ASGITransport(app=build_app(instance)) if instance else None
-    context = ConnectorContext(
-        http=HttpSettings(), resolve_secret=lambda ref: SecretStr("admin"), transport=transport
-    )
-    return ServiceNowConnector("snow", settings, context)
 
 
 def here(remote_id: str = SYS_ID) -> PersonRef:
@@ -76,8 +62,10 @@ LINK_COLUMNS = {
 
 
 @pytest.mark.parametrize("kind", list(RECORDS), ids=str)
-def test_every_column_the_connector_reads_or_writes_is_stored(kind: RecordKind) -> None:
-    snow = connector()
+def test_every_column_the_connector_reads_or_writes_is_stored(
+    kind: RecordKind, make_connector: Callable[..., ServiceNowConnector]
+) -> None:
+    snow = make_connector(**KNOWN_ERROR_ARTICLES)
     table = snow.target.table(kind)
     read = set(snow.target.fields(kind))
     record = RECORDS[kind]
@@ -122,11 +110,13 @@ async def test_references_admins_route_on_come_with_display_values() -> None:
     assert "Remote Access (VPN)" in services
 
 
-async def test_callers_resolve_to_names_and_e_mails() -> None:
+async def test_callers_resolve_to_names_and_e_mails(
+    make_connector: Callable[..., ServiceNowConnector],
+) -> None:
     instance = Instance()
     seed_instance(instance, 3, incidents=10)
     callers = {r["caller_id"] for r in instance.rows("incident")}
-    snow = connector(instance)
+    snow = make_connector(instance)
     async with snow:
         people = await snow.resolve_people(
             [ExternalRef(system="snow", remote_id=c, remote_type="sys_user") for c in callers]

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from itsmhub import ConnectorContext, HttpSettings, PullRequest, RecordKind, RemoteChange
+from itsmhub import PullRequest, RecordKind, RemoteChange
 from itsmhub_servicenow.client import MAX_URL
 from itsmhub_servicenow.connector import ServiceNowConnector
 from itsmhub_servicenow.emulator import Instance, build_app, seed_instance
 from itsmhub_servicenow.emulator.errors import MAX_REQUEST_TARGET
-from itsmhub_servicenow.settings import ServiceNowSettings
 
 pytestmark = pytest.mark.anyio
 
@@ -30,21 +29,6 @@ def client(instance: Instance) -> httpx.AsyncClient:
         base_url=BASE,
         auth=("admin", "admin"),
     )
-
-
-def connector(instance: Instance, page_size: int) -> ServiceNowConnector:
-    data = {
-        "instance_url": BASE,
-        "auth": {"method": "basic", "username": "admin", "password": "env:PW"},
-        "page_size": page_size,
-    }
-    settings = ServiceNowSettings.model_validate(data, context={"config_dir": "."})
-    context = ConnectorContext(
-        http=HttpSettings(),
-        resolve_secret=lambda ref: SecretStr("admin"),
-        transport=httpx.ASGITransport(app=build_app(instance)),
-    )
-    return ServiceNowConnector("snow", settings, context)
 
 
 def test_the_connector_stays_well_under_the_emulators_limit() -> None:
@@ -82,11 +66,13 @@ async def test_the_batch_api_carries_a_long_get_and_echoes_its_id_as_a_string() 
     assert json.loads(base64.b64decode(item["body"])) == {"result": []}
 
 
-async def test_a_big_page_reads_its_journal_in_one_call_without_a_long_url() -> None:
+async def test_a_big_page_reads_its_journal_in_one_call_without_a_long_url(
+    make_connector: Callable[..., ServiceNowConnector],
+) -> None:
     instance = Instance()
     seed_instance(instance, 5, incidents=400)
     expected = {r["element_id"] for r in instance.rows("sys_journal_field")}
-    snow = connector(instance, page_size=500)
+    snow = make_connector(instance, page_size=500)
     async with snow:
         items = [item async for item in snow.pull(PullRequest(kind=RecordKind.INCIDENT))]
     changes = [i for i in items if isinstance(i, RemoteChange)]
@@ -103,10 +89,12 @@ async def test_a_big_page_reads_its_journal_in_one_call_without_a_long_url() -> 
     assert "GET /api/now/table/sys_journal_field" not in calls
 
 
-async def test_short_look_ups_stay_plain_gets() -> None:
+async def test_short_look_ups_stay_plain_gets(
+    make_connector: Callable[..., ServiceNowConnector],
+) -> None:
     instance = Instance()
     seed_instance(instance, 5, incidents=20)
-    snow = connector(instance, page_size=50)
+    snow = make_connector(instance, page_size=50)
     async with snow:
         [_ async for _ in snow.pull(PullRequest(kind=RecordKind.INCIDENT))]
     assert instance.controls.calls["GET /api/now/table/sys_journal_field"] == 1
