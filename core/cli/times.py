@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from ..durations import parse_duration
+from .context import iso
 
 FORMS = "a duration (90d, 12h), a date (2026-01-31) or a timestamp (2026-11-23T09:00:00Z)"
 
@@ -90,14 +91,10 @@ def resolve_range(
     if start is not None and end is not None and end <= start:
         raise click.BadParameter(
             f"{until.text if until else ''} is not after --since {since.text if since else ''} "
-            f"({_iso(end)} <= {_iso(start)})",
+            f"({iso(end)} <= {iso(start)})",
             param_hint="'--until'",
         )
     return start, end
-
-
-def _iso(value: datetime) -> str:
-    return value.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def since_option(
