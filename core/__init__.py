@@ -32,6 +32,7 @@ from .errors import (
     SecretNotFound,
     StoreError,
     TransientError,
+    UnexpectedAnswer,
     WebhookRejected,
 )
 from .exchange import (
@@ -255,6 +256,7 @@ __all__ = [
     "Stream",
     "Ticket",
     "TransientError",
+    "UnexpectedAnswer",
     "Urgency",
     "UtcDateTime",
     "VendorDialect",

@@ -85,7 +85,7 @@ def run_engine(
     loaded config for this one command."""
     import anyio
 
-    from ..engine import Hub
+    from ..engine import open_hub as open_engine
 
     plugins = get_plugins()
     config = load_config(config_path, plugins)
@@ -93,7 +93,7 @@ def run_engine(
         config = prepare(config)
 
     async def main() -> T:
-        async with Hub.open(config, plugins) as hub:
+        async with open_engine(config, plugins) as hub:
             return await work(hub)
 
     return anyio.run(main)

@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
     )
     from .retry import (
         IDEMPOTENT_METHODS,
+        full_jitter,
         send_with_retries,
     )
     from .settings import (
@@ -124,6 +125,7 @@ _SOURCES: dict[str, str] = {
     "redact_text": "redact",
     "register_secret": "redact",
     "IDEMPOTENT_METHODS": "retry",
+    "full_jitter": "retry",
     "send_with_retries": "retry",
     "DEFAULT_BACKOFF_BASE": "settings",
     "DEFAULT_CONNECT_TIMEOUT": "settings",
@@ -192,6 +194,7 @@ __all__ = [
     "build_client",
     "classify",
     "classify_exception",
+    "full_jitter",
     "generic_error_texts",
     "install_redaction",
     "is_replay_safe",

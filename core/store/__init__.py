@@ -13,6 +13,7 @@ for the transaction model and ``engine.py`` for URLs and migrations.
 
 from itsmhub.errors import StoreError
 
+from .batch import Loaded, ParkedItem, RowUpdate, Writes
 from .engine import HEAD_REVISION, MigrationResult, alembic_config, normalise_url
 from .errors import NotFound, RefConflict, VersionConflict
 from .models import (
@@ -40,18 +41,22 @@ __all__ = [
     "DeadLetter",
     "DeadLetterIn",
     "DeadLetterStatus",
+    "Loaded",
     "MigrationResult",
     "NotFound",
     "OutboxItem",
     "OutboxItemIn",
     "OutboxOperation",
     "OutboxStatus",
+    "ParkedItem",
     "RefConflict",
+    "RowUpdate",
     "Store",
     "StoreError",
     "StoreTransaction",
     "StoredRecord",
     "VersionConflict",
+    "Writes",
     "alembic_config",
     "normalise_url",
     "open_store",

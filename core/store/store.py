@@ -37,6 +37,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from itsmhub.errors import StoreError
 from itsmhub.model import utcnow
 
+from .batch import BatchOperations
+from .cache import CacheOperations
 from .engine import FACTS_REVISION, READ_ONLY, MigrationResult, open_engine
 from .facts import FactOperations
 from .journal import JournalOperations
@@ -59,6 +61,8 @@ class _AllOperations(
     OutboxOperations,
     SyncQueryOperations,
     RunOperations,
+    BatchOperations,
+    CacheOperations,
     ViewOperations,
 ):
     """Every store operation; subclasses only say where the connection comes from."""
