@@ -237,9 +237,10 @@ def _print_report(report: dict[str, Any]) -> None:
     click.echo(f"  title: {report['title']}")
     if report["status"] is not None:
         click.echo(f"  status: {report['status']}")
-    for name, value in report["fields"].items():
+    fields = report["fields"]
+    for name, value in fields.items():
         if value not in (None, "", [], {}):  # unset fields would only be noise
-            click.echo(f"  {name}: {cut(human(value), 100)}")
+            click.echo(f"  {name}: {cut(_shown(name, value, fields), 100)}")
     if report["comments"]:
         click.echo(f"  comments: {len(report['comments'])}")
     click.echo(f"  stored: {report['stored_at']}, updated: {report['updated_at']}")
@@ -264,6 +265,16 @@ def _print_report(report: dict[str, Any]) -> None:
         ["at", "event", "connector", "detail"],
         [(a["at"], a["event"], a["connector"], summarise(a["detail"])) for a in report["audit"]],
     )
+
+
+def _shown(name: str, value: Any, fields: dict[str, Any]) -> str:
+    """A field as people read it; a person the ticket names by account id only is shown
+    with the e-mail address the hub resolved for them (``enrichment.<name>_email``)."""
+    enrichment = fields.get("enrichment") or {}
+    email = enrichment.get(f"{name}_email") if isinstance(enrichment, dict) else None
+    if isinstance(value, dict) and email and not value.get("email"):
+        return f"{email} ({human(value.get('external')) or 'account'})"
+    return human(value)
 
 
 def _link_row(arrow: str, link: dict[str, Any], end: str) -> tuple[str, ...]:

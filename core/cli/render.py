@@ -48,7 +48,7 @@ def person(value: Mapping[str, Any]) -> str:
         return str(name or email)
     external = value.get("external")
     if isinstance(external, Mapping):
-        return f"{ref(external)} (name not known yet)"
+        return f"{ref(external)} (no name or e-mail known)"
     return "-"
 
 

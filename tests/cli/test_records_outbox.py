@@ -160,6 +160,7 @@ def test_people_and_refs_read_as_people_read_them(seeded: Hub) -> None:
         title="Printer jams",
         assignee=beth,
         reporter=unresolved,
+        enrichment={"assignee_email": "b.anglin@example.com"},  # resolved, but ticket has one
         tags=[],
         refs=[ExternalRef(system="servicenow", remote_id="a" * 32, key="INC0010001")],
     )
@@ -167,8 +168,16 @@ def test_people_and_refs_read_as_people_read_them(seeded: Hub) -> None:
     result = seeded.run("records", "show", "servicenow:INC0010001")
     assert result.exit_code == 0, result.output
     assert "assignee: Beth Anglin <beth.anglin@example.com>" in result.output
-    assert "reporter: servicenow 6816f79cc0a8016401c5a33be04be441 (name not known" in result.output
+    assert (
+        "reporter: servicenow 6816f79cc0a8016401c5a33be04be441 (no name or e-mail" in result.output
+    )
     assert not REPR.search(result.output), result.output
+    resolved = record.model_copy(
+        update={"enrichment": record.enrichment.model_copy(update={"reporter_email": "fl@x.org"})}
+    )
+    seeded.query(lambda store: store.put_record(resolved))
+    shown = seeded.run("records", "show", "servicenow:INC0010001").output
+    assert "reporter: fl@x.org (servicenow 6816f79cc0a8016401c5a33be04be441)" in shown
 
 
 def test_no_python_reprs_in_human_output(waiting: Hub) -> None:
