@@ -6,6 +6,7 @@ from . import (  # noqa: F401  (each registers its commands)
     dlq_cmd,
     emulate_cmd,
     init_cmd,
+    outbox_cmd,
     plugins_cmd,
     records_cmd,
     report_cmd,

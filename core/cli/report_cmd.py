@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from ..model import utcnow
-from ..reports import Dimension, build_report, clustering_of, parse_period
-from ..reports.formats import print_tables, to_csv, to_json
+from ..reports.dimension import Dimension
+from ..reports.period import parse_period
 from .context import AdminHub, run_admin
 from .main import cli, handle_errors
 from .output import console
@@ -69,6 +69,9 @@ def report_command(
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     dimension = Dimension(by) if by else None
+
+    from ..reports import build_report, clustering_of
+    from ..reports.formats import print_tables, to_csv, to_json
 
     async def work(hub: AdminHub) -> Any:
         return await build_report(

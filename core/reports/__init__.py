@@ -6,11 +6,29 @@ systems; ``formats`` prints them, ``html`` writes the self-contained page and ``
 serves the live, read-only pages. Definitions: ``docs/metrics.md``.
 """
 
-from ..store.report_sql import Dimension
-from .build import build_report, clustering_of
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .dimension import Dimension
 from .models import Figure, GroupReport, Marker, ProblemNote, Report, Series, Trend, Unit
 from .period import parse_moment, parse_period
-from .problems import Clustering
+
+if TYPE_CHECKING:
+    from .build import build_report, clustering_of
+    from .problems import Clustering
+
+#: Names whose modules load the store; imported on first use, so the CLI starts light.
+_WITH_STORE = {"build_report": ".build", "clustering_of": ".build", "Clustering": ".problems"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WITH_STORE:
+        from importlib import import_module
+
+        return getattr(import_module(_WITH_STORE[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Clustering",

@@ -11,8 +11,8 @@ from ..config import Config
 from ..rules.builtin import RecurrenceSettings
 from ..rules.facts import FACT_FIELDS
 from ..store import Store
-from ..store.report_sql import Dimension
 from ..store.reporting import IncidentScope, ProblemRow
+from .dimension import Dimension
 from .incidents import CountsView, incident_figures
 from .models import GroupReport, Report
 from .problems import Clustering, Period, problem_figures, unchanged_fixes, waiting_known_errors

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..store.report_sql import Dimension
+from .dimension import Dimension
 
 
 class Unit(StrEnum):

@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
-from ..store.report_sql import WEEK, Dimension
+from ..store.report_sql import WEEK
 from ..store.reporting import ProblemRow
+from .dimension import Dimension
 from .models import Marker, Series, Trend
 from .problems import Period
 from .stats import week_of

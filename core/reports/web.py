@@ -23,9 +23,9 @@ from ..engine.rules_run import problem_candidates
 from ..model import utcnow
 from ..plugins import Plugins
 from ..secrets import SecretReference
-from ..store.report_sql import Dimension
 from .auth import BearerGuard, is_loopback
 from .build import build_report, clustering_of
+from .dimension import Dimension
 from .html import environment, plotly_js, plotly_version, render_page
 from .models import Report
 from .overview import connector_statuses

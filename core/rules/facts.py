@@ -28,7 +28,6 @@ from ..model import (
     RecordKind,
 )
 from ..model.records import ResolutionCode
-from .embedding import embed, encode
 from .fingerprint import Fingerprint, fingerprint, fingerprints, normalize
 from .people import People, handles_of_record
 
@@ -150,6 +149,8 @@ def facts_of_many(
         semantic_text(fp.tokens, people.mask(t.description, own), _folded(t.service))
         for t, own, fp in zip(tickets, owns, prints, strict=True)
     ]
+    from .embedding import embed, encode  # numpy loads with the first facts, not the CLI
+
     vectors = [encode(v) for v in embed(texts)]
     found = (
         facts_of(t, now=now, people=people, fp=fp, vector=vector)
@@ -172,6 +173,8 @@ def facts_of(
     them already (see :func:`facts_of_many`)."""
     if not isinstance(record, Incident | Problem | KnownError):
         return None
+    from .embedding import embed, encode
+
     people = people or People()
     own = frozenset(handles_of_record(record))
     fp = fp or fingerprint(people.mask(record.title, own))

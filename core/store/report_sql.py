@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from enum import StrEnum
 
 from sqlalchemy import (
     ColumnElement,
@@ -26,20 +25,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 
+from ..reports.dimension import Dimension
 from .schema import external_refs, records, ticket_facts
 
 #: Monday 1970-01-05 00:00 UTC, in epoch seconds: weeks are counted from a Monday.
 MONDAY = 345_600
 WEEK = 604_800
-
-
-class Dimension(StrEnum):
-    """What a report can be broken down by."""
-
-    SERVICE = "service"
-    CATEGORY = "category"
-    DEPARTMENT = "department"
-    SYSTEM = "system"
 
 
 class Sql:

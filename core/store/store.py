@@ -49,6 +49,7 @@ from .reporting import ReportingOperations
 from .runs import RunOperations
 from .state import StateOperations
 from .sync_queries import SyncQueryOperations
+from .views import ViewOperations
 
 log = logging.getLogger("itsmhub.store")
 
@@ -64,6 +65,7 @@ class _AllOperations(
     BatchOperations,
     CacheOperations,
     ReportingOperations,
+    ViewOperations,
 ):
     """Every store operation; subclasses only say where the connection comes from."""
 

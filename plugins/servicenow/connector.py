@@ -56,10 +56,9 @@ from .mapping import Row, Target, format_time, parse_time, row_version, text
 from .settings import ServiceNowSettings
 
 JOURNAL_TABLE = "sys_journal_field"
-# sys_ids per journal query. ServiceNow documents no URL length limit; 1,000 ids make a
-# URL of about 33 kB, a guess at what instances and proxies accept (unverified). A
-# 10,000-row page then costs 10 journal calls instead of one per record.
-JOURNAL_IDS_PER_QUERY = 1000
+# sys_ids per look-up by id. A page's journal is read in one query whatever its size:
+# the client packs a query too long for a URL into a Batch API call (client.MAX_URL).
+IDS_PER_QUERY = 10_000
 _ORDER = "ORDERBYsys_updated_on^ORDERBYsys_id"
 _SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -229,8 +228,8 @@ class ServiceNowConnector(BatchWrites, Connector):
         assert isinstance(self.settings, ServiceNowSettings)
         found: dict[str, list[Comment]] = {}
         ids = [i for i in sys_ids if i]
-        for start in range(0, len(ids), JOURNAL_IDS_PER_QUERY):
-            chunk = ids[start : start + JOURNAL_IDS_PER_QUERY]
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ids[start : start + IDS_PER_QUERY]
             query = (
                 f"name={table}^elementINcomments,work_notes^element_idIN{','.join(chunk)}"
                 "^ORDERBYsys_created_on^ORDERBYsys_id"
@@ -308,8 +307,8 @@ class ServiceNowConnector(BatchWrites, Connector):
         """``sys_user`` rows by sys_id, one list call per thousand accounts."""
         ids = sorted({a.remote_id for a in accounts if _SYS_ID.match(a.remote_id)})
         found: dict[str, PersonRef] = {}
-        for start in range(0, len(ids), JOURNAL_IDS_PER_QUERY):
-            chunk = ids[start : start + JOURNAL_IDS_PER_QUERY]
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ids[start : start + IDS_PER_QUERY]
             page = await self.client.list(
                 "sys_user",
                 f"sys_idIN{','.join(chunk)}",
