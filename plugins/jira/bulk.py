@@ -72,14 +72,18 @@ class BulkWrites:
         if not bodies:
             return outcomes
         answer = await self.client.create_issues(bodies)
-        if not isinstance(answer.get("errors", []), list):  # the request itself was refused
-            error = _element_error({"elementErrors": answer, "status": 400})
-            return outcomes | {n: error for n, _ in sent}
+        errors = answer.get("errors", [])
+        if not isinstance(errors, list):  # an ErrorCollection: the request was refused
+            errors = [{"elementErrors": errors, "status": 400}]
+        errors = [e for e in errors if isinstance(e, dict)]
         refused = {
             int(e["failedElementNumber"]): e
-            for e in answer.get("errors") or []
-            if isinstance(e, dict) and isinstance(e.get("failedElementNumber"), int)
+            for e in errors
+            if isinstance(e.get("failedElementNumber"), int)
         }
+        whole = [e for e in errors if not isinstance(e.get("failedElementNumber"), int)]
+        if whole and not answer.get("issues"):  # an error naming no element: all failed
+            return outcomes | {n: _element_error(whole[0]) for n, _ in sent}
         made = iter([i for i in answer.get("issues") or [] if isinstance(i, dict)])
         for position, (n, write) in enumerate(sent):
             if position in refused:

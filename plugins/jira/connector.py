@@ -39,6 +39,7 @@ from .links import JIRA_LINK_KINDS
 from .mapping import CUSTOM_MAPPABLE, Target, initial_status, person
 from .reading import JiraReads
 from .settings import JiraSettings
+from .workflow import WorkflowMoves
 from .writing import JiraWrites
 
 STREAM = "issues"
@@ -61,7 +62,7 @@ SYNCED = frozenset(
 _ALWAYS = SYNCED - CUSTOM_MAPPABLE - {"custom"} | {"service"}
 
 
-class JiraConnector(BulkWrites, JiraWrites, JiraReads, Connector):
+class JiraConnector(BulkWrites, JiraWrites, WorkflowMoves, JiraReads, Connector):
     """Incidents, problems and known errors kept as issues in Jira projects."""
 
     kind: ClassVar[str] = "jira"

@@ -19,7 +19,6 @@ from itsmhub import (
     RecordKind,
     RemoteChange,
     RemoteVersion,
-    ResolutionCode,
     check_unchanged,
 )
 
@@ -104,16 +103,6 @@ class JiraWrites:
             marker=marker,
         )
 
-    async def _settle_status(self: JiraConnector, change: RemoteChange, record: AnyRecord) -> None:
-        """Move a new issue from its workflow's first status to the record's."""
-        status = getattr(record, "status", None)
-        if status is None or change.record is None:
-            return
-        wanted = jira_status(self.target, record.kind, status)
-        if wanted != self.initial_status(record.kind):
-            values = self._values(record)
-            await self._move(change.record.refs[0], record.kind, status, values, current=None)
-
     # --- update ----------------------------------------------------------------------
 
     async def update(self: JiraConnector, ref: ExternalRef, changes: FieldChanges) -> RemoteVersion:
@@ -165,45 +154,6 @@ class JiraWrites:
                 return False
 
         return same
-
-    async def _move(
-        self: JiraConnector,
-        ref: ExternalRef,
-        kind: RecordKind,
-        status: JsonValue,
-        values: Mapping[str, JsonValue],
-        *,
-        current: str | None,
-    ) -> bool:
-        """Take the workflow transition that reaches the status ``status`` is written as;
-        a transition whose screen asks for a resolution gets the record's (see
-        :func:`_resolution`). Returns whether it set the resolution."""
-        wanted = jira_status(self.target, kind, status)
-        transitions = await self.client.transitions(ref.remote_id)
-        found = [t for t in transitions if (t.get("to") or {}).get("name") == wanted]
-        usable = [t for t in found if t.get("isAvailable", True)] or found
-        if not usable:
-            offered = "; ".join(
-                f"{t.get('name')} → {(t.get('to') or {}).get('name')}" for t in transitions
-            )
-            raise RecordError(
-                f"{ref.key or ref.remote_id}: Jira's workflow has no transition from "
-                f"{current or 'its current status'} to {wanted!r} (it offers: "
-                f"{offered or 'none'})",
-                remote_id=ref.remote_id,
-                fix=f"add a transition to {wanted!r} in the project's workflow, or map "
-                f"{kind.value} status {status} to a status the workflow reaches under "
-                f"[connectors.{self.name}.mapping.statuses.{kind.value}]",
-            )
-        transition = usable[0]
-        body: dict[str, Any] = {"transition": {"id": str(transition.get("id"))}}
-        screen = transition.get("fields")
-        asks = isinstance(screen, dict) and "resolution" in screen
-        if asks:
-            code = _resolution(kind, status, values)
-            body["fields"] = {"resolution": {"name": self.jira_settings.mapping.resolutions[code]}}
-        await self.client.transition(ref.remote_id, body)
-        return asks
 
     # --- people ----------------------------------------------------------------------
 
@@ -305,18 +255,6 @@ def _version(issue: Mapping[str, Any]) -> RemoteVersion:
         return RemoteVersion()
     fields = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
     return RemoteVersion(version=version, updated_at=parse_time((fields or {}).get("updated")))
-
-
-def _resolution(
-    kind: RecordKind, status: JsonValue, values: Mapping[str, JsonValue]
-) -> ResolutionCode:
-    """The resolution a transition's screen gets: the record's, else what its status
-    says (a known error ends fixed or retired; the others default to fixed)."""
-    if kind is RecordKind.KNOWN_ERROR:
-        return ResolutionCode.FIXED if status == "fixed" else ResolutionCode.CANCELED
-    if status == "canceled":
-        return ResolutionCode.CANCELED
-    return ResolutionCode(str(values.get("resolution_code") or ResolutionCode.FIXED.value))
 
 
 __all__ = ["JiraWrites"]

@@ -52,6 +52,7 @@ class SearchIndex:
         """Note a write to ``issue_id``; ``before`` is the version as it was (None: new)."""
         if lag <= 0:
             return
+        self._settle(now)  # a version already indexed is what search shows until this one
         visible_at = now + timedelta(seconds=lag)
         earlier = self.pending.get(issue_id)
         indexed = earlier.indexed if earlier is not None else before

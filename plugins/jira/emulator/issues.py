@@ -82,12 +82,14 @@ async def create_issues(request: Request) -> Response:
     elements by their index."""
     site = site_of(request)
     updates = (await object_of(request)).get("issueUpdates")
+    refusal = None
     if not isinstance(updates, list) or not updates:
-        raise SiteError(400, ["issueUpdates must list the issues to create."])
-    if len(updates) > BULK_LIMIT:
-        raise SiteError(
-            400, [f"The number of issues to create ({len(updates)}) exceeds the limit of 50."]
-        )
+        refusal = "issueUpdates must list the issues to create."
+    elif len(updates) > BULK_LIMIT:
+        refusal = f"The number of issues to create ({len(updates)}) exceeds the limit of 50."
+    if refusal is not None:  # the whole request: one error naming no element
+        error = {"status": 400, "elementErrors": {"errorMessages": [refusal], "errors": {}}}
+        return JSONResponse({"issues": [], "errors": [error]}, status_code=400)
     made: list[dict[str, str]] = []
     errors: list[dict[str, Any]] = []
     for number, data in enumerate(updates):

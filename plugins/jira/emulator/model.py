@@ -108,7 +108,7 @@ class Change:
     id: str
     author: str
     created: datetime
-    items: list[dict[str, str | None]]
+    items: list[dict[str, str]]
 
 
 @dataclass

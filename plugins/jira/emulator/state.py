@@ -260,7 +260,7 @@ class Site:
         """Apply stored values; a write that changes nothing is not saved (no new
         ``updated``, no changelog, no event). True if something changed."""
         before = self._before(issue)
-        items: list[dict[str, str | None]] = []
+        items: list[dict[str, str]] = []
         for name, value in changes.items():
             current = getattr(issue, name)
             if current != value:
@@ -285,7 +285,7 @@ class Site:
         self,
         issue: Issue,
         before: Issue | None,
-        items: list[dict[str, str | None]],
+        items: list[dict[str, str]],
         actor: str,
         event: str,
     ) -> None:
@@ -436,7 +436,7 @@ class Site:
         self._touch(issue, before)
 
 
-def _item(name: str, old: Any, new: Any) -> dict[str, str | None]:
+def _item(name: str, old: Any, new: Any) -> dict[str, str]:
     def text(value: Any) -> str | None:
         if value is None:
             return None
@@ -448,15 +448,15 @@ def _item(name: str, old: Any, new: Any) -> dict[str, str | None]:
             return value.isoformat()
         return str(value)
 
-    return {
+    item = {
         "field": name,
         "fieldtype": "custom" if name.startswith("customfield_") else "jira",
         "fieldId": name,
-        "from": None,
         "fromString": text(old),
-        "to": None,
         "toString": text(new),
     }
+    # The description has no nulls here: an empty side is left out.
+    return {k: v for k, v in item.items() if v is not None}
 
 
 __all__ = ["SEARCH_COMMENT_LIMIT", "Site", "SiteError", "account_id"]
