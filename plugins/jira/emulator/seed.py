@@ -146,8 +146,7 @@ def link_issues(
 ) -> None:
     """``problem`` causes ``incident`` (or the given type's outward → inward)."""
     kind = next(t for t in site.link_types if t.name == type_name)
-    link = IssueLink(site.next_id("link"), kind.id, incident.id, problem.id)
-    site.links[link.id] = link
+    site.add_link(IssueLink(site.next_id("link"), kind.id, incident.id, problem.id))
 
 
 def _person(site: Site, who: str | User) -> User:
@@ -161,10 +160,17 @@ def _person(site: Site, who: str | User) -> User:
     return site.add_user(name)
 
 
-def seed_site(site: Site, seed: int, *, incidents: int = 50, comments: bool = True) -> None:
-    """Agents and customers, problems (some known errors), incidents linked to them,
-    comments and internal notes; dated over the last ~66 days of the site's clock. The
-    same seed gives the same data on the same day."""
+def seed_site(
+    site: Site,
+    seed: int,
+    *,
+    incidents: int = 50,
+    problems: int | None = None,
+    comments: bool = True,
+) -> None:
+    """Agents and customers, problems (one per ten incidents unless told; some are known
+    errors), incidents linked to them, comments and internal notes; dated over the last
+    ~66 days of the site's clock. The same seed gives the same data on the same day."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     today = site.now().astimezone(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
     epoch = today - HISTORY
@@ -173,11 +179,12 @@ def seed_site(site: Site, seed: int, *, incidents: int = 50, comments: bool = Tr
         site.add_user(n, e, email_visible=i % 2 == 0, account_type="customer")
         for i, (n, e) in enumerate(CUSTOMERS)
     ]
-    problems = [_problem(site, rng, epoch, agents) for _ in range(max(1, incidents // 10))]
+    count = max(1, incidents // 10) if problems is None else problems
+    made = [_problem(site, rng, epoch, agents) for _ in range(count)]
     for _ in range(incidents):
         incident = _incident(site, rng, epoch, agents, customers)
-        if rng.random() < 0.3:
-            link_issues(site, incident, rng.choice(problems))
+        if made and rng.random() < 0.3:
+            link_issues(site, incident, rng.choice(made))
         if comments:
             for n in range(rng.randint(0, 3)):
                 when = incident.created + timedelta(minutes=n + 1)

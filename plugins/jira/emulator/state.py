@@ -89,6 +89,7 @@ class Site:
         self.projects: dict[str, Project] = {}
         self.issues: dict[str, Issue] = {}
         self.links: dict[str, IssueLink] = {}
+        self._links_by_issue: dict[str, list[str]] = {}
         self.link_types: tuple[LinkType, ...] = LINK_TYPES
         self.fields: dict[str, FieldSpec] = {f.id: f for f in (*SYSTEM_FIELDS, *CUSTOM_FIELDS)}
         self.index = SearchIndex(self.issues)
@@ -396,15 +397,23 @@ class Site:
                 outward.id,
             ):
                 return existing
-        link = IssueLink(self.next_id("link"), kind.id, inward.id, outward.id)
-        self.links[link.id] = link
+        link = self.add_link(IssueLink(self.next_id("link"), kind.id, inward.id, outward.id))
         for issue in (inward, outward):
             self._touch(issue, self._before(issue))
         self.webhooks.emit_link("issuelink_created", link, actor)
         return link
 
+    def add_link(self, link: IssueLink) -> IssueLink:
+        """Store a link (no stamps, no events: for seeding and for :meth:`link`)."""
+        self.links[link.id] = link
+        for issue_id in (link.inward_id, link.outward_id):
+            self._links_by_issue.setdefault(issue_id, []).append(link.id)
+        return link
+
     def unlink(self, link: IssueLink, *, actor: str) -> None:
         del self.links[link.id]
+        for issue_id in (link.inward_id, link.outward_id):
+            self._links_by_issue[issue_id].remove(link.id)
         for issue_id in (link.inward_id, link.outward_id):
             if issue_id in self.issues:
                 issue = self.issues[issue_id]
@@ -412,9 +421,7 @@ class Site:
         self.webhooks.emit_link("issuelink_deleted", link, actor)
 
     def links_of(self, issue: Issue) -> list[IssueLink]:
-        return [
-            link for link in self.links.values() if issue.id in (link.inward_id, link.outward_id)
-        ]
+        return [self.links[i] for i in self._links_by_issue.get(issue.id, [])]
 
     def put_remote_link(self, issue: Issue, body: dict[str, Any]) -> tuple[RemoteLink, bool]:
         """Create, or update the one with the same ``globalId``; True if it is new."""
