@@ -95,8 +95,8 @@ async def wire_run(base: str, settings: Any, until: datetime) -> tuple[float, in
     import httpx
 
     from itsmhub_jira import jql
-    from itsmhub_jira.mapping import Target
     from itsmhub_jira.reading import partitions
+    from itsmhub_jira.target import Target
 
     target = Target(system="jira", settings=settings)
     slices = partitions(SINCE, until, settings.backfill_partitions)

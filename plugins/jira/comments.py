@@ -23,7 +23,8 @@ from itsmhub import (
 )
 
 from .adf import to_adf, to_text
-from .mapping import Target, parse_time, person
+from .mapping import parse_time, person
+from .target import Target
 
 INTERNAL_PROPERTY = "sd.public.comment"
 

@@ -36,9 +36,11 @@ from .checks import check
 from .client import JiraClient
 from .custom import FieldType
 from .links import JIRA_LINK_KINDS
-from .mapping import CUSTOM_MAPPABLE, Target, initial_status, person
+from .mapping import person
+from .payload import initial_status
 from .reading import JiraReads
 from .settings import JiraSettings
+from .target import CUSTOM_MAPPABLE, Target
 from .workflow import WorkflowMoves
 from .writing import JiraWrites
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from itsmhub import ExternalRef, Link, LinkKind, RecordError
 
 if TYPE_CHECKING:
-    from .mapping import Target
+    from .target import Target
 
 PROPERTY = "itsmhub"
 JIRA_LINK_KINDS = frozenset({LinkKind.CAUSED_BY, LinkKind.DUPLICATE_OF, LinkKind.RELATED})

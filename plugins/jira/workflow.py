@@ -7,7 +7,6 @@ status on the way, taken in the neutral lifecycle's order."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
@@ -15,26 +14,19 @@ from pydantic import JsonValue
 from itsmhub import (
     AnyRecord,
     ExternalRef,
-    IncidentStatus,
-    KnownErrorStatus,
-    ProblemStatus,
     RecordError,
     RecordKind,
     RemoteChange,
     ResolutionCode,
 )
 
-from .mapping import jira_status
+from .payload import jira_status
+from .target import STATUS_TYPES
 
 if TYPE_CHECKING:
     from .connector import JiraConnector
 
 Transition = dict[str, Any]
-_LIFECYCLES: dict[RecordKind, type[Enum]] = {
-    RecordKind.INCIDENT: IncidentStatus,
-    RecordKind.PROBLEM: ProblemStatus,
-    RecordKind.KNOWN_ERROR: KnownErrorStatus,
-}
 
 
 def resolution_for(
@@ -99,7 +91,7 @@ class WorkflowMoves:
         self: JiraConnector, kind: RecordKind, status: JsonValue, wanted: str
     ) -> list[str]:
         """Jira statuses of the neutral statuses before ``status``, nearest first."""
-        lifecycle = list(_LIFECYCLES[kind])
+        lifecycle = list(STATUS_TYPES[kind])
         names = [s.value for s in lifecycle]
         before = names[: names.index(str(status))] if str(status) in names else []
         found = [jira_status(self.target, kind, s) for s in reversed(before)]

@@ -32,15 +32,8 @@ from .links import (
     with_entry,
     without_entry,
 )
-from .mapping import (
-    create_fields,
-    jira_status,
-    labels_of,
-    parse_time,
-    to_fields,
-    to_record,
-    version_of,
-)
+from .mapping import labels_of, parse_time, to_record, version_of
+from .payload import create_fields, jira_status, to_fields
 
 if TYPE_CHECKING:
     from .connector import JiraConnector
@@ -224,11 +217,13 @@ class JiraWrites:
             body = link_body(self.target, ref, target, kind)
             await self.client.link_issues(body)
             return
-        await self.client.put_remote_link(ref.remote_id, remote_link_body(target, kind))
+        # The property first: setting it does not move `updated`, the remote link does,
+        # so the next pull sees both.
         stored = await self.client.property(ref.remote_id, PROPERTY)
         await self.client.set_property(
             ref.remote_id, PROPERTY, with_entry({PROPERTY: stored}, target, kind)
         )
+        await self.client.put_remote_link(ref.remote_id, remote_link_body(target, kind))
 
     async def unlink(
         self: JiraConnector, ref: ExternalRef, target: ExternalRef, kind: LinkKind
@@ -241,11 +236,11 @@ class JiraWrites:
             if found is not None:
                 await self.client.delete_issue_link(found)
             return
-        await self.client.delete_remote_link(ref.remote_id, global_id(target))
         stored = await self.client.property(ref.remote_id, PROPERTY)
         kept = without_entry({PROPERTY: stored}, target)
         if kept is not None:
             await self.client.set_property(ref.remote_id, PROPERTY, kept)
+        await self.client.delete_remote_link(ref.remote_id, global_id(target))
 
 
 def _version(issue: Mapping[str, Any]) -> RemoteVersion:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .jql import Query, sort_key
+from .clauses import sort_key
+from .jql import Query
 from .model import Issue
 
 SortKey = tuple[int, str, int, str]

@@ -161,6 +161,31 @@ class Issue:
         return (int(self.updated.timestamp() * 1000), self.project, self.number, self.id)
 
 
+def change_item(name: str, old: Any, new: Any) -> dict[str, str]:
+    def text(value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return " ".join(str(v) for v in value)
+        if isinstance(value, dict):
+            return str(value.get("value") or value.get("type") or value)
+        if isinstance(value, datetime):
+            return value.isoformat()
+        return str(value)
+
+    """One changelog item: the field and its values before and after, as text."""
+
+    item = {
+        "field": name,
+        "fieldtype": "custom" if name.startswith("customfield_") else "jira",
+        "fieldId": name,
+        "fromString": text(old),
+        "toString": text(new),
+    }
+    # The description has no nulls here: an empty side is left out.
+    return {k: v for k, v in item.items() if v is not None}
+
+
 __all__ = [
     "Change",
     "Comment",
@@ -173,4 +198,5 @@ __all__ = [
     "Transition",
     "User",
     "Workflow",
+    "change_item",
 ]

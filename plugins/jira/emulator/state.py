@@ -32,10 +32,11 @@ from .model import (
     IssueLink,
     IssueType,
     Project,
-    RemoteLink,
     Transition,
     User,
+    change_item,
 )
+from .relations import Relations
 from .webhooks import Webhooks
 
 #: How many comments a search result carries per issue before it cuts the thread (Jira
@@ -60,7 +61,7 @@ def account_id(name: str) -> str:
     return "712020:" + hashlib.sha256(name.encode()).hexdigest()[:24]
 
 
-class Site:
+class Site(Relations):
     """One emulated Jira Cloud site: people, projects, issues, links, webhooks."""
 
     def __init__(
@@ -266,7 +267,7 @@ class Site:
             current = getattr(issue, name)
             if current != value:
                 setattr(issue, name, value)
-                items.append(_item(name, current, value))
+                items.append(change_item(name, current, value))
         for name, value in (custom or {}).items():
             current = issue.custom.get(name)
             if current != value:
@@ -274,7 +275,7 @@ class Site:
                     issue.custom.pop(name, None)
                 else:
                     issue.custom[name] = value
-                items.append(_item(name, current, value))
+                items.append(change_item(name, current, value))
         if "resolution" in changes:
             issue.resolution_date = self.now() if issue.resolution else None
         if not items:
@@ -377,93 +378,6 @@ class Site:
         self._touch(issue, before)
         self.webhooks.emit("comment_updated", issue, author, comment=comment)
         return comment
-
-    # --- links ----------------------------------------------------------------------
-
-    def link_type(self, value: Any) -> LinkType | None:
-        if not isinstance(value, dict):
-            return None
-        return next(
-            (t for t in self.link_types if value.get("name") == t.name or value.get("id") == t.id),
-            None,
-        )
-
-    def link(self, kind: LinkType, inward: Issue, outward: Issue, *, actor: str) -> IssueLink:
-        """Link two issues; the same link asked for again is the one there."""
-        for existing in self.links.values():
-            if (existing.type_id, existing.inward_id, existing.outward_id) == (
-                kind.id,
-                inward.id,
-                outward.id,
-            ):
-                return existing
-        link = self.add_link(IssueLink(self.next_id("link"), kind.id, inward.id, outward.id))
-        for issue in (inward, outward):
-            self._touch(issue, self._before(issue))
-        self.webhooks.emit_link("issuelink_created", link, actor)
-        return link
-
-    def add_link(self, link: IssueLink) -> IssueLink:
-        """Store a link (no stamps, no events: for seeding and for :meth:`link`)."""
-        self.links[link.id] = link
-        for issue_id in (link.inward_id, link.outward_id):
-            self._links_by_issue.setdefault(issue_id, []).append(link.id)
-        return link
-
-    def unlink(self, link: IssueLink, *, actor: str) -> None:
-        del self.links[link.id]
-        for issue_id in (link.inward_id, link.outward_id):
-            self._links_by_issue[issue_id].remove(link.id)
-        for issue_id in (link.inward_id, link.outward_id):
-            if issue_id in self.issues:
-                issue = self.issues[issue_id]
-                self._touch(issue, self._before(issue))
-        self.webhooks.emit_link("issuelink_deleted", link, actor)
-
-    def links_of(self, issue: Issue) -> list[IssueLink]:
-        return [self.links[i] for i in self._links_by_issue.get(issue.id, [])]
-
-    def put_remote_link(self, issue: Issue, body: dict[str, Any]) -> tuple[RemoteLink, bool]:
-        """Create, or update the one with the same ``globalId``; True if it is new."""
-        global_id = body.get("globalId")
-        before = self._before(issue)
-        for link in issue.remote_links.values():
-            if global_id and link.global_id == global_id:
-                link.body = body
-                self._touch(issue, before)
-                return link, False
-        link = RemoteLink(int(self.next_id("remote")), issue.id, global_id, body)
-        issue.remote_links[link.id] = link
-        self._touch(issue, before)
-        return link, True
-
-    def delete_remote_link(self, issue: Issue, link: RemoteLink) -> None:
-        before = self._before(issue)
-        del issue.remote_links[link.id]
-        self._touch(issue, before)
-
-
-def _item(name: str, old: Any, new: Any) -> dict[str, str]:
-    def text(value: Any) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, list):
-            return " ".join(str(v) for v in value)
-        if isinstance(value, dict):
-            return str(value.get("value") or value.get("type") or value)
-        if isinstance(value, datetime):
-            return value.isoformat()
-        return str(value)
-
-    item = {
-        "field": name,
-        "fieldtype": "custom" if name.startswith("customfield_") else "jira",
-        "fieldId": name,
-        "fromString": text(old),
-        "toString": text(new),
-    }
-    # The description has no nulls here: an empty side is left out.
-    return {k: v for k, v in item.items() if v is not None}
 
 
 __all__ = ["SEARCH_COMMENT_LIMIT", "Site", "SiteError", "account_id"]

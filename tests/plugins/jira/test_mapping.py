@@ -26,8 +26,9 @@ from itsmhub_jira.adf import to_adf
 from itsmhub_jira.comments import comment_body, page_of, to_comment
 from itsmhub_jira.custom import TEXTAREA, FieldType
 from itsmhub_jira.links import remote_link_body, with_entry, without_entry
-from itsmhub_jira.mapping import Target
+from itsmhub_jira.payload import create_fields, initial_status, jira_status, to_fields
 from itsmhub_jira.settings import JiraSettings
+from itsmhub_jira.target import Target
 
 CUSTOM = {
     "root_cause": "customfield_10050",
@@ -197,7 +198,7 @@ def test_fields_written_back() -> None:
     target = Target(system="jira", settings=TARGET.settings, field_types=types)
     grace = {"external": {"system": "jira", "remote_id": "712020:grace"}}
     stranger = {"email": "x@y.z", "external": {"system": "snow", "remote_id": "1"}}
-    fields = mapping.to_fields(
+    fields = to_fields(
         target,
         RecordKind.INCIDENT,
         {
@@ -222,7 +223,7 @@ def test_fields_written_back() -> None:
     assert fields["resolution"] == {"name": "Duplicate"}
     assert fields["customfield_10052"] == {"value": "Database"}
     assert fields["customfield_10050"]["type"] == "doc"
-    cleared = mapping.to_fields(
+    cleared = to_fields(
         target,
         RecordKind.INCIDENT,
         {"assignee": None, "service": None, "resolution_code": None, "description": ""},
@@ -234,11 +235,9 @@ def test_a_create_carries_project_type_and_marker_labels() -> None:
     from itsmhub import KnownError
 
     record = KnownError(title="Relay drops", status=KnownErrorStatus.DRAFT, tags=["mail"])
-    fields = mapping.create_fields(
-        TARGET, record, "01JM", {"title": "Relay drops", "tags": ["mail"]}
-    )
+    fields = create_fields(TARGET, record, "01JM", {"title": "Relay drops", "tags": ["mail"]})
     assert fields["project"] == {"key": "OPS"} and fields["issuetype"] == {"name": "Problem"}
     assert fields["labels"] == ["itsmhub-01JM", "known-error", "mail"]
-    assert mapping.jira_status(TARGET, RecordKind.PROBLEM, "assess") == "Under investigation"
-    assert mapping.initial_status(TARGET, RecordKind.INCIDENT) == "Open"
+    assert jira_status(TARGET, RecordKind.PROBLEM, "assess") == "Under investigation"
+    assert initial_status(TARGET, RecordKind.INCIDENT) == "Open"
     assert ResolutionCode.FIXED in TARGET.settings.mapping.resolutions
