@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -56,10 +56,10 @@ class SearchPage:
 
 @dataclass
 class CommentPage:
+    """One page of an issue's comments, and how many the issue has."""
+
     comments: list[dict[str, Any]]
     total: int = 0
-    start_at: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class JiraClient:
@@ -147,12 +147,9 @@ class JiraClient:
             body["properties"] = list(properties)
         response = await self.send("POST", "/search/jql", body=body, idempotent=True)
         data = _object(response)
-        issues = data.get("issues")
-        if not isinstance(issues, list):
-            raise _malformed(response, "no 'issues' list")
         next_token = data.get("nextPageToken")
         return SearchPage(
-            issues=[i for i in issues if isinstance(i, dict)],
+            issues=_listed(response, "issues"),
             next_token=next_token if isinstance(next_token, str) and next_token else None,
             is_last=bool(data.get("isLast", not next_token)),
         )
@@ -172,24 +169,14 @@ class JiraClient:
     async def comments(self, id_or_key: str, start_at: int) -> CommentPage:
         params = {"startAt": start_at, "maxResults": COMMENTS_PER_PAGE, "orderBy": "created"}
         response = await self.send("GET", f"/issue/{_part(id_or_key)}/comment", params=params)
-        data = _object(response)
-        comments = data.get("comments")
-        if not isinstance(comments, list):
-            raise _malformed(response, "no 'comments' list")
-        total = data.get("total")
-        return CommentPage(
-            comments=comments,
-            total=total if isinstance(total, int) else len(comments),
-            start_at=start_at,
-        )
+        comments = _listed(response, "comments")
+        total = _object(response).get("total")
+        return CommentPage(comments, total if isinstance(total, int) else len(comments))
 
     async def transitions(self, id_or_key: str) -> list[dict[str, Any]]:
         params = {"expand": "transitions.fields"}
-        data = _object(
-            await self.send("GET", f"/issue/{_part(id_or_key)}/transitions", params=params)
-        )
-        found = data.get("transitions")
-        return [t for t in found if isinstance(t, dict)] if isinstance(found, list) else []
+        path = f"/issue/{_part(id_or_key)}/transitions"
+        return _listed(await self.send("GET", path, params=params), "transitions")
 
     async def property(self, id_or_key: str, key: str) -> Any:
         """An issue entity property's value, or None if it is not set."""
@@ -199,8 +186,7 @@ class JiraClient:
         return None if response.status_code == 404 else _object(response).get("value")
 
     async def link_types(self) -> list[dict[str, Any]]:
-        found = _object(await self.send("GET", "/issueLinkType")).get("issueLinkTypes")
-        return [t for t in found if isinstance(t, dict)] if isinstance(found, list) else []
+        return _listed(await self.send("GET", "/issueLinkType"), "issueLinkTypes")
 
     async def fields(self) -> list[dict[str, Any]]:
         response = await self.send("GET", "/field")
@@ -230,9 +216,7 @@ class JiraClient:
         for start in range(0, len(ids), USERS_PER_CALL):
             chunk = ids[start : start + USERS_PER_CALL]
             params = [("maxResults", len(chunk)), *(("accountId", i) for i in chunk)]
-            data = _object(await self.send("GET", "/user/bulk", params=params))
-            values = data.get("values")
-            found += [v for v in values if isinstance(v, dict)] if isinstance(values, list) else []
+            found += _listed(await self.send("GET", "/user/bulk", params=params), "values")
         return found
 
     async def find_users(self, query: str) -> list[dict[str, Any]]:
@@ -336,6 +320,14 @@ def _object(response: httpx.Response) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _malformed(response, f"a JSON {type(data).__name__}, not an object")
     return data
+
+
+def _listed(response: httpx.Response, key: str) -> list[dict[str, Any]]:
+    """The objects listed under ``key`` of an answer that must have that list."""
+    found = _object(response).get(key)
+    if not isinstance(found, list):
+        raise _malformed(response, f"no '{key}' list")
+    return [item for item in found if isinstance(item, dict)]
 
 
 __all__ = ["API", "CommentPage", "JiraClient", "SearchPage", "base_url"]

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import render
-from .common import actor, integer, issue_or_404, object_of, site_of
+from .common import actor, issue_or_404, object_of, paging, site_of
 from .fields import is_adf
 from .model import Comment, Issue
 from .state import SiteError
@@ -51,8 +51,7 @@ def _find(found: Issue, comment_id: str) -> Comment:
 async def list_comments(request: Request) -> Response:
     site = site_of(request)
     found = issue_or_404(request)
-    start = integer(request, "startAt", 0)
-    limit = integer(request, "maxResults", 100, low=1, high=100)
+    start, limit = paging(request, 100, 100)
     order = request.query_params.get("orderBy", "created")
     if order not in ("created", "+created", "-created"):
         raise SiteError(400, [f"Invalid orderBy value '{order}'."])

@@ -70,6 +70,11 @@ def integer(
     return min(value, high) if high is not None else value
 
 
+def paging(request: Request, default: int, high: int) -> tuple[int, int]:
+    """``startAt`` and ``maxResults`` of a paged list, the page capped at ``high``."""
+    return integer(request, "startAt", 0), integer(request, "maxResults", default, low=1, high=high)
+
+
 __all__ = [
     "NO_ISSUE",
     "USER_KEY",
@@ -78,6 +83,7 @@ __all__ = [
     "integer",
     "issue_or_404",
     "object_of",
+    "paging",
     "refusal",
     "site_of",
 ]

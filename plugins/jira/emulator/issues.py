@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import render
-from .common import actor, body_of, integer, issue_or_404, object_of, site_of
+from .common import actor, body_of, issue_or_404, object_of, paging, site_of
 from .fields import read_fields
 from .model import Issue
 from .state import Site, SiteError
@@ -209,8 +209,7 @@ def _changelog(site: Site, found: Issue, start: int, limit: int) -> dict[str, An
 async def get_changelog(request: Request) -> Response:
     site = site_of(request)
     found = issue_or_404(request)
-    start = integer(request, "startAt", 0)
-    limit = integer(request, "maxResults", 100, low=1, high=100)
+    start, limit = paging(request, 100, 100)
     return JSONResponse(_changelog(site, found, start, limit))
 
 

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import render
-from .common import actor, integer, object_of, site_of
+from .common import actor, integer, object_of, paging, site_of
 from .state import SiteError
 
 PERMISSIONS = {
@@ -35,8 +35,7 @@ async def users_bulk(request: Request) -> Response:
     ids = request.query_params.getlist("accountId")
     if not ids:
         raise SiteError(400, ["At least one accountId is required."])
-    start = integer(request, "startAt", 0)
-    limit = integer(request, "maxResults", 10, low=1, high=200)
+    start, limit = paging(request, 10, 200)
     known = [i for i in dict.fromkeys(ids) if i in site.users]
     page = known[start : start + limit]
     done = start + len(page) >= len(known)
