@@ -29,6 +29,7 @@ from .errors import (
     SecretNotFound,
     StoreError,
     TransientError,
+    UnexpectedAnswer,
     WebhookRejected,
 )
 from .exchange import (
@@ -226,6 +227,7 @@ __all__ = [
     "Stream",
     "Ticket",
     "TransientError",
+    "UnexpectedAnswer",
     "Urgency",
     "UtcDateTime",
     "VendorDialect",

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from ..config import Config, load_config
 from ..engine import Hub
+from ..engine import open_hub as open_engine
 from ..errors import StoreError
 from ..plugins import Plugins, get_plugins
 from ..store import Store
@@ -75,7 +76,7 @@ def run_engine(config_path: Path, work: Callable[[Hub], Awaitable[T]]) -> T:
     config = load_config(config_path, plugins)
 
     async def main() -> T:
-        async with Hub.open(config, plugins) as hub:
+        async with open_engine(config, plugins) as hub:
             return await work(hub)
 
     return anyio.run(main)

@@ -156,21 +156,30 @@ class _Progress:
 
 def _print_report(report: CycleReport, as_json: bool) -> None:
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    rules = report.rules
     if as_json:
         print_json(
             {
                 "at": stamp,
                 "ok": report.ok,
                 "connectors": {
-                    name: {"pull": asdict(r.pull), "push": asdict(r.push), "errors": r.errors}
+                    name: {
+                        "pull": asdict(r.pull),
+                        "push": asdict(r.push),
+                        "errors": r.errors,
+                        "held_by_another_worker": not r.held,
+                    }
                     for name, r in report.connectors.items()
                 },
                 "rules": {
-                    "seen": report.rules.seen,
-                    "proposed": dict(report.rules.counts),
-                    "applied": report.rules.applied,
-                    "errors": report.rules.errors,
-                },
+                    "seen": rules.seen,
+                    "proposed": dict(rules.counts),
+                    "applied": rules.applied,
+                    "proposals": [p.model_dump(mode="json") for p in rules.proposals],
+                    "errors": rules.errors,
+                }
+                if rules is not None
+                else None,
             }
         )
         return
@@ -205,8 +214,7 @@ def _print_report(report: CycleReport, as_json: bool) -> None:
         ],
         rows,
     )
-    rules = report.rules
-    if rules.seen or rules.errors:
+    if rules is not None and (rules.seen or rules.errors):
         proposed = ", ".join(f"{n} {action}" for action, n in sorted(rules.counts.items()))
         click.echo(
             f"rules: {rules.seen} tickets looked at, {proposed or 'nothing proposed'}, "

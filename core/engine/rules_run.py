@@ -189,6 +189,8 @@ class RulesStep:
     moved by another worker) rebuilds it by replaying the rules' window.
     """
 
+    name = "rules"
+
     def __init__(self) -> None:
         self.session: RuleSession | None = None
         self.position: tuple[datetime, str] | None = None

@@ -46,7 +46,7 @@ from .redact import (
     redact_text,
     register_secret,
 )
-from .retry import IDEMPOTENT_METHODS, send_with_retries
+from .retry import IDEMPOTENT_METHODS, full_jitter, send_with_retries
 from .settings import (
     DEFAULT_BACKOFF_BASE,
     DEFAULT_CONNECT_TIMEOUT,
@@ -100,6 +100,7 @@ __all__ = [
     "build_client",
     "classify",
     "classify_exception",
+    "full_jitter",
     "generic_error_texts",
     "install_redaction",
     "is_replay_safe",

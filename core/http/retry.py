@@ -38,10 +38,16 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 _jitter = random.Random()  # noqa: S311
 
 
+def full_jitter(attempt: int, base: float, cap: float, rand: random.Random = _jitter) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based): a uniform draw
+    below ``base * 2**(attempt-1)``, capped at ``cap`` ("full jitter": retries of many
+    workers spread apart instead of arriving together)."""
+    return rand.uniform(0.0, min(cap, base * 2.0 ** (max(attempt, 1) - 1)))
+
+
 def backoff(attempt: int, settings: HttpSettings, rand: random.Random = _jitter) -> float:
-    """Full-jitter exponential backoff after failed attempt number ``attempt`` (1-based)."""
-    cap = min(settings.max_backoff, settings.backoff_base * 2.0 ** (attempt - 1))
-    return rand.uniform(0.0, cap)
+    """:func:`full_jitter` with the HTTP client's base and cap, for in-process retries."""
+    return full_jitter(attempt, settings.backoff_base, settings.max_backoff, rand)
 
 
 async def send_with_retries(
@@ -131,4 +137,4 @@ async def send_with_retries(
     return response
 
 
-__all__ = ["IDEMPOTENT_METHODS", "backoff", "send_with_retries"]
+__all__ = ["IDEMPOTENT_METHODS", "backoff", "full_jitter", "send_with_retries"]

@@ -11,6 +11,7 @@ already-validated records and read back a million at a time.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,7 @@ from ..model import (
     RecordKind,
 )
 from ..model.records import ResolutionCode
-from .fingerprint import fingerprint
+from .fingerprint import Fingerprint, fingerprint, fingerprints
 
 #: Ticket kinds that have facts.
 TICKET_KINDS = frozenset({RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR})
@@ -124,11 +125,23 @@ FACT_FIELDS: dict[str, str] = {
 }
 
 
-def facts_of(record: AnyRecordType, *, now: datetime) -> TicketFacts | None:
-    """The facts of a ticket; None for people and devices."""
+def facts_of_many(records: Sequence[AnyRecordType], *, now: datetime) -> list[TicketFacts]:
+    """The facts of the tickets among ``records``, their fingerprints computed together
+    (a page's worth at once is far cheaper than one at a time)."""
+    tickets = [r for r in records if isinstance(r, Incident | Problem | KnownError)]
+    prints = fingerprints([t.title for t in tickets])
+    found = (facts_of(t, now=now, fp=fp) for t, fp in zip(tickets, prints, strict=True))
+    return [facts for facts in found if facts is not None]
+
+
+def facts_of(
+    record: AnyRecordType, *, now: datetime, fp: Fingerprint | None = None
+) -> TicketFacts | None:
+    """The facts of a ticket; None for people and devices. ``fp`` is the title's
+    fingerprint when the caller computed it already."""
     if not isinstance(record, Incident | Problem | KnownError):
         return None
-    fp = fingerprint(record.title)
+    fp = fp or fingerprint(record.title)
     first = record.refs[0] if record.refs else None
     links = record.links
     facts = TicketFacts(

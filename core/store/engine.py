@@ -34,7 +34,7 @@ from itsmhub.errors import StoreError
 log = logging.getLogger("itsmhub.store")
 
 #: The newest schema revision this version of itsmhub knows (a test keeps it in step).
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 #: The revision that added ticket facts, which tickets already stored must be given.
 FACTS_REVISION = "0003"
 
