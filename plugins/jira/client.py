@@ -20,7 +20,7 @@ import httpx
 from itsmhub import (
     ConnectorContext,
     RateLimitState,
-    TransientError,
+    UnexpectedAnswer,
     build_client,
     send_with_retries,
 )
@@ -295,12 +295,12 @@ def _part(value: str) -> str:
     return quote(value, safe="")
 
 
-def _malformed(response: httpx.Response, why: str) -> TransientError:
-    """A 2xx answer we cannot read (a proxy's page, a cut body): retried like a 5xx; the
-    message says how it was broken, never what it held."""
+def _malformed(response: httpx.Response, why: str) -> UnexpectedAnswer:
+    """A 2xx answer we cannot read (a proxy's page, a cut body): retried, then
+    dead-lettered; the message says how it was broken, never what it held."""
     request = response.request
     kind = response.headers.get("content-type", "no content type").split(";")[0]
-    return TransientError(
+    return UnexpectedAnswer(
         f"{request.method} {request.url.scheme}://{request.url.host}{request.url.path}: "
         f"Jira answered HTTP {response.status_code} with a body that is not its JSON "
         f"({why}; {kind}, {len(response.content)} bytes)",

@@ -18,7 +18,7 @@ from itsmhub import (
     HttpSettings,
     RateLimited,
     RecordError,
-    TransientError,
+    UnexpectedAnswer,
 )
 from itsmhub.testing import RecordingSleep
 from itsmhub_jira.client import JiraClient, base_url
@@ -159,7 +159,7 @@ async def test_a_malformed_answer_is_transient_and_says_how(settings_for, router
         return_value=httpx.Response(200, text="<html>maintenance</html>")
     )
     async with client(settings_for) as jira:
-        with pytest.raises(TransientError, match="not JSON; text/plain"):
+        with pytest.raises(UnexpectedAnswer, match="not JSON; text/plain"):
             await jira.myself()
 
 
