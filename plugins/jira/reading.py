@@ -114,6 +114,8 @@ class JiraReads:
         if watermark is None:
             return before
         edge = int((watermark - self.overlap).timestamp() * 1000)
+        for issue_id in [i for i, (v, _) in read.items() if int(v) < edge]:
+            del read[issue_id]  # the watermark only moves on: it stays behind for good
         pairs = {(i, v) for i, (v, _) in read.items()} | set(before.seen)
         kept = sorted(
             ((int(v), i, v) for i, v in pairs if v.isdigit() and int(v) >= edge), reverse=True
