@@ -149,7 +149,7 @@ class JiraClient:
         data = _object(response)
         next_token = data.get("nextPageToken")
         return SearchPage(
-            issues=_listed(response, "issues"),
+            issues=_listed(response, "issues", data),
             next_token=next_token if isinstance(next_token, str) and next_token else None,
             is_last=bool(data.get("isLast", not next_token)),
         )
@@ -169,8 +169,9 @@ class JiraClient:
     async def comments(self, id_or_key: str, start_at: int) -> CommentPage:
         params = {"startAt": start_at, "maxResults": COMMENTS_PER_PAGE, "orderBy": "created"}
         response = await self.send("GET", f"/issue/{_part(id_or_key)}/comment", params=params)
-        comments = _listed(response, "comments")
-        total = _object(response).get("total")
+        data = _object(response)
+        comments = _listed(response, "comments", data)
+        total = data.get("total")
         return CommentPage(comments, total if isinstance(total, int) else len(comments))
 
     async def transitions(self, id_or_key: str) -> list[dict[str, Any]]:
@@ -322,9 +323,12 @@ def _object(response: httpx.Response) -> dict[str, Any]:
     return data
 
 
-def _listed(response: httpx.Response, key: str) -> list[dict[str, Any]]:
-    """The objects listed under ``key`` of an answer that must have that list."""
-    found = _object(response).get(key)
+def _listed(
+    response: httpx.Response, key: str, data: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The objects listed under ``key`` of an answer that must have that list (``data``:
+    the answer already parsed, so a large page is parsed once)."""
+    found = (data if data is not None else _object(response)).get(key)
     if not isinstance(found, list):
         raise _malformed(response, f"no '{key}' list")
     return [item for item in found if isinstance(item, dict)]

@@ -10,7 +10,9 @@ are skipped. A backfill splits its range into time partitions read concurrently.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -73,6 +75,48 @@ def partitions(since: datetime | None, until: datetime, count: int) -> list[Part
     return [Partition(a, b) for a, b in pairwise(bounds) if a < b]
 
 
+Round = tuple[dict[int, list[dict[str, Any]]], list[tuple[datetime | None, bool]]]
+"""A round of pages by partition index, and each partition's (progress, done) then."""
+
+
+class ReadAhead:
+    """Rounds of pages, the next one read while the caller works on the last.
+
+    Reading runs in an asyncio task started before a round is handed out, so fetching
+    (the vendor's time) overlaps mapping and applying (the hub's). A task group cannot
+    span the generator's ``yield``; the task is cancelled when the block ends.
+    """
+
+    def __init__(
+        self, read: Callable[[list[Partition]], Awaitable[Round]], slices: list[Partition]
+    ) -> None:
+        self._read = read
+        self._slices = slices
+        self._next: asyncio.Task[Round] | None = None
+
+    def _start(self) -> asyncio.Task[Round]:
+        return asyncio.get_running_loop().create_task(self._read(self._slices))
+
+    async def __aenter__(self) -> AsyncIterator[Round]:
+        self._next = self._start()
+        return self._rounds()
+
+    async def _rounds(self) -> AsyncIterator[Round]:
+        while self._next is not None:
+            current = await self._next
+            more = not all(part.done for part in self._slices)
+            self._next = self._start() if more else None
+            await asyncio.sleep(0)  # let the next read send its requests before mapping
+            yield current
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._next is not None:
+            self._next.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._next
+            self._next = None
+
+
 class JiraReads:
     """``pull``, ``fetch`` and ``find_by_marker`` for :class:`JiraConnector`."""
 
@@ -85,22 +129,22 @@ class JiraReads:
             return
         cursor = request.cursor or Cursor()
         seen = set(cursor.seen)
-        part = Partition(cursor.watermark, None)
         watermark = cursor.watermark
         read: dict[str, tuple[str, datetime]] = {}
-        while not part.done:
-            issues = await self._next_page(part)
-            if not issues and part.done and not read:
-                return  # nothing changed: the stored cursor stays as it is
-            items = await self._items(issues, skip=seen)
-            for issue in issues:
-                stamp = _updated(issue)
-                if stamp is not None and isinstance(issue.get("id"), str):
-                    read[issue["id"]] = (str(int(stamp.timestamp() * 1000)), stamp)
-                    watermark = max(watermark or stamp, stamp)
-            for item in items:
-                yield item
-            yield Checkpoint(cursor=self._cursor(watermark, read, cursor))
+        async with ReadAhead(self._round, [Partition(cursor.watermark, None)]) as rounds:
+            async for pages, _ in rounds:
+                [issues] = pages.values()
+                if not issues and not read:
+                    return  # nothing changed: the stored cursor stays as it is
+                items = await self._items(issues, skip=seen)
+                for issue in issues:
+                    stamp = _updated(issue)
+                    if stamp is not None and isinstance(issue.get("id"), str):
+                        read[issue["id"]] = (str(int(stamp.timestamp() * 1000)), stamp)
+                        watermark = max(watermark or stamp, stamp)
+                for item in items:
+                    yield item
+                yield Checkpoint(cursor=self._cursor(watermark, read, cursor))
 
     def _cursor(
         self: JiraConnector,
@@ -123,35 +167,37 @@ class JiraReads:
         return Cursor(watermark=watermark, seen=frozenset((i, v) for _, i, v in kept[:MAX_SEEN]))
 
     async def _backfill(self: JiraConnector, request: PullRequest) -> AsyncIterator[PullItem]:
-        """The range's partitions read a page of each at a time, concurrently; a
-        checkpoint's watermark is where everything before is read (the first unfinished
-        partition's progress)."""
+        """The range's partitions read a page of each at a time, concurrently, the next
+        pages already on their way while these are mapped and applied; a checkpoint's
+        watermark is where everything before is read (the first unfinished partition's
+        progress)."""
         until = request.until or self.context.clock()
         slices = partitions(request.since, until, self.jira_settings.backfill_partitions)
         shown: list[datetime | None] = [p.progress for p in slices]
         finished = [False] * len(slices)
-        while not all(finished):
-            active = [n for n, part in enumerate(slices) if not part.done]
-            pages = await self._round([slices[n] for n in active])
-            for n, issues in zip(active, pages, strict=True):
-                for item in await self._items(issues):
-                    yield item
-                shown[n], finished[n] = slices[n].progress, slices[n].done
-                open_ = [shown[i] for i in range(len(slices)) if not finished[i]]
-                yield Checkpoint(cursor=Cursor(watermark=open_[0] if open_ else until))
+        async with ReadAhead(self._round, slices) as rounds:
+            async for pages, states in rounds:
+                for (n, issues), state in zip(pages.items(), states, strict=True):
+                    for item in await self._items(issues):
+                        yield item
+                    shown[n], finished[n] = state
+                    open_ = [shown[i] for i in range(len(slices)) if not finished[i]]
+                    yield Checkpoint(cursor=Cursor(watermark=open_[0] if open_ else until))
 
-    async def _round(self: JiraConnector, active: list[Partition]) -> list[list[dict[str, Any]]]:
-        """The next page of each partition, read at once. Pages are yielded after the
-        task group ends: yielding inside one would leak its cancel scope."""
-        pages: list[list[dict[str, Any]]] = [[] for _ in active]
+    async def _round(self: JiraConnector, slices: list[Partition]) -> Round:
+        """The next page of each unfinished partition, read at once, with each
+        partition's progress as it stood then (the next round moves it on while these
+        pages are yielded)."""
+        active = [n for n, part in enumerate(slices) if not part.done]
+        pages: dict[int, list[dict[str, Any]]] = {n: [] for n in active}
 
-        async def read(index: int) -> None:
-            pages[index] = await self._next_page(active[index])
+        async def read(n: int) -> None:
+            pages[n] = await self._next_page(slices[n])
 
         async with anyio.create_task_group() as group:
-            for index in range(len(active)):
-                group.start_soon(read, index)
-        return pages
+            for n in active:
+                group.start_soon(read, n)
+        return pages, [(slices[n].progress, slices[n].done) for n in active]
 
     async def _next_page(self: JiraConnector, part: Partition) -> list[dict[str, Any]]:
         """The next page of a slice; marks it done after its last page."""

@@ -111,3 +111,21 @@ async def test_people_come_with_the_emails_their_owners_show(site: Site, connect
     assert people[shown.account_id].email == "ada@example.com"
     assert people[hidden.account_id].email is None
     assert people[hidden.account_id].display_name == "Alan Turing"
+
+
+@pytest.mark.anyio
+async def test_a_reader_that_stops_early_leaves_no_read_ahead_behind(
+    site: Site, make_connector
+) -> None:
+    import asyncio
+
+    connector = make_connector(page_size=2)
+    for n in range(7):
+        add_issue(site, summary=f"i{n}", created=site.now() - timedelta(minutes=9 - n))
+    [stream] = connector.streams()
+    pull = connector.pull(PullRequest(stream=stream))
+    assert isinstance(await pull.__anext__(), RemoteChange)
+    await pull.aclose()  # the engine stops reading (an error, a shutdown)
+    pending = [t for t in asyncio.all_tasks() if "_round" in repr(t.get_coro())]
+    assert pending == []
+    assert site.controls.calls["POST /rest/api/3/search/jql"] <= 2  # at most one ahead
