@@ -92,9 +92,17 @@ class ReadOnly(Connector):
     def pull(self, request):
         return iter(())
 
+class Planned(Connector):
+    # a connector whose plugin ships before its reads do
+
+    kind = "planned"
+    settings_model = ConnectorSettings
+    record_kinds = frozenset({RecordKind.INCIDENT})
+
 @hookimpl
 def register_connectors(register):
     register(ReadOnly)
+    register(Planned)
 """
 
 TWO_SYSTEMS = (
@@ -104,8 +112,9 @@ TWO_SYSTEMS = (
 
 @pytest.fixture
 def readonly(monkeypatch: pytest.MonkeyPatch, make_entry_point) -> None:
-    """ServiceNow (it can do everything) and a connector that can only pull incidents."""
-    installed = [p for p in entry_points(group="itsmhub") if p.name in ("servicenow", "jira")]
+    """ServiceNow (it can do everything), a connector that can only pull incidents and one
+    that cannot even pull yet."""
+    installed = [p for p in entry_points(group="itsmhub") if p.name == "servicenow"]
     points = [*installed, make_entry_point("readonly", READ_ONLY_PLUGIN)]
     monkeypatch.setattr(plugin_module, "_cached", load_plugins(environ={}, discovered=points))
 
@@ -119,19 +128,15 @@ def test_a_connector_that_cannot_pull_is_an_error(tmp_path: Path, readonly: None
     text = (
         TWO_SYSTEMS
         + """
-[connectors.jira]
-type = "jira"
-site_url = "https://acme.atlassian.net"
-email = "itsmhub@acme.example"
-api_token = "env:JIRA_TOKEN"
-projects = ["OPS"]
+[connectors.next]
+type = "planned"
 """
     )
     found = errors(check(tmp_path, text, "--no-secrets", "--json"))
     assert found == {
-        "connectors.jira.type": "the jira connector cannot pull changes yet (it can: nothing yet)"
+        "connectors.next.type": "the planned connector cannot pull changes yet (it can: nothing yet)"
     }
-    disabled = text.replace('type = "jira"', 'type = "jira"\nenabled = false')
+    disabled = text.replace('type = "planned"', 'type = "planned"\nenabled = false')
     assert check(tmp_path, disabled, "--no-secrets").exit_code == 0
 
 
