@@ -134,7 +134,8 @@ type = "planned"
     )
     found = errors(check(tmp_path, text, "--no-secrets", "--json"))
     assert found == {
-        "connectors.next.type": "the planned connector cannot pull changes yet (it can: nothing yet)"
+        "connectors.next.type": "the planned connector cannot pull changes yet"
+        " (it can: nothing yet)"
     }
     disabled = text.replace('type = "planned"', 'type = "planned"\nenabled = false')
     assert check(tmp_path, disabled, "--no-secrets").exit_code == 0
