@@ -550,9 +550,15 @@ def _data(record: AnyRecordType) -> dict[str, Any]:
 
 
 def _base_row(base: Base) -> dict[str, Any]:
-    row = base.model_dump()
-    row["links"] = [list(pair) for pair in base.links] if base.links is not None else None
-    return row
+    return {
+        "record_id": base.record_id,
+        "system": base.system,
+        "fields": base.fields,
+        "remote_version": base.remote_version,
+        "remote_updated_at": base.remote_updated_at,
+        "agreed_at": base.agreed_at,
+        "links": [list(pair) for pair in base.links] if base.links is not None else None,
+    }
 
 
 async def _refs_of(

@@ -10,6 +10,7 @@ timezone-aware UTC everywhere (``timestamptz`` on PostgreSQL, UTC text on SQLite
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,6 +71,22 @@ class UtcTimestamp(TypeDecorator[datetime]):
             return None
         value = ensure_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        # The text SQLite's DATETIME type writes ("2026-01-05 09:30:00.000000"), made in one
+        # C call: a page writes several stamps per record, and the generic two-step
+        # conversion was a tenth of a backfill's time.
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is not UTC:
+                value = ensure_utc(value)
+            return value.isoformat(" ", "microseconds")[:26]  # without its "+00:00"
+
+        return process
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
