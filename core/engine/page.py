@@ -44,7 +44,7 @@ from ..store import (
 )
 from .comments import merge_comments
 from .fanout import BatchSink, Fanout
-from .fields import sync_fields, with_fields
+from .fields import restrict, sync_fields, with_fields
 from .hub import Hub
 from .merge import Holder, merge
 
@@ -323,8 +323,7 @@ class PageApplier:
         fields = sync_fields(record)
         self._history(record, list(HISTORY_FIELDS), {}, fields, change.changed_at)
         self._put(record, new=True)
-        only = self.hub.fields_of(self.system)
-        pulled = fields if only is None else {k: v for k, v in fields.items() if k in only}
+        pulled = restrict(fields, self.hub.fields_of(self.system))
         self._put_base(
             record.id, pulled, change, None, links=self._held_links(record, change, None)
         )
