@@ -257,13 +257,18 @@ def _print_proposals(
             }
         )
         return
-    rows = [(p.rule, _what(p, verb), _tickets(p), p.reason) for p in proposals[:limit]]
-    print_table(None, ["rule", verb, "tickets", "why"], rows)
+    print_proposal_table(proposals[:limit], verb)
     summary = ", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "nothing"
     total = sum(counts.values())
     more = f" (first {limit} shown; --limit or --json for all)" if total > limit else ""
     head = f"{seen} tickets seen: " if seen is not None else ""
     click.echo(f"{head}{summary}{more}")
+
+
+def print_proposal_table(proposals: list[AnyProposal], verb: str, title: str | None = None) -> None:
+    """One row per proposal: the rule, what it would do (``verb``), the tickets, why."""
+    rows = [(p.rule, _what(p, verb), _tickets(p), p.reason) for p in proposals]
+    print_table(title, ["rule", verb, "tickets", "why"], rows)
 
 
 def _what(proposal: AnyProposal, verb: str) -> str:

@@ -194,7 +194,7 @@ async def test_a_backfill_leaves_the_cursor_alone(world) -> None:
 async def test_plan_prints_the_writes_and_writes_nothing(world) -> None:
     zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
     zendesk.add("incident", title="Planned", status="new")
-    writes = await plan(world.hub)
+    writes = (await plan(world.hub)).writes
     assert [(w.system, w.operation) for w in writes] == [("jira", "create")]
     assert writes[0].fields["title"] == {"new": "Planned"}
     assert copies(world, "jira") == [] and jira.calls["create"] == 0
