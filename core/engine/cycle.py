@@ -46,6 +46,9 @@ class ConnectorReport:
     errors: list[str] = field(default_factory=list)
     held: bool = True
     """False when another worker held the connector this cycle (normal with several)."""
+    read_to_end: bool = False
+    """Every stream was read to its end this cycle: nothing changed before the cycle
+    began is missing from the hub."""
 
 
 @dataclass
@@ -109,6 +112,7 @@ async def _pull_all(hub: Hub, name: str, report: CycleReport) -> None:
         except ItsmhubError as exc:
             await _pull_failed(hub, name, stream, exc, report)
             return
+    report.of(name).read_to_end = True
 
 
 async def _pull_failed(
@@ -137,7 +141,9 @@ async def _record_run(hub: Hub, name: str, connector: ConnectorReport, started: 
         ok=not connector.errors,
         error="; ".join(connector.errors)[:2000] or None,
         stats=stats,
-        caught_up_to=await caught_up_to(hub, name),
+        # Read to the end: caught up to when the cycle began, however old the newest
+        # change is (a quiet instance is not behind). Else: as far as the cursors got.
+        caught_up_to=started if connector.read_to_end else await caught_up_to(hub, name),
     )
 
 

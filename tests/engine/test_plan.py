@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from fakes.world import World
+from fakes.world import World, ticking
 
 from itsmhub import FatalError, RecordKind
 from itsmhub.engine import plan
@@ -31,14 +30,6 @@ RECURRENCE: dict[str, Any] = {
 _CALLS = {"create": "create", "update": "update", "comment": "add_comment", "link": "link"}
 
 
-def _ticking(clock: Any) -> Callable[[], datetime]:
-    def now() -> datetime:
-        clock.advance(timedelta(milliseconds=1))
-        return clock()
-
-    return now
-
-
 def _writes_made(world: World, before: dict[str, Counter[str]]) -> Counter[tuple[str, str]]:
     made: Counter[tuple[str, str]] = Counter()
     for name, remote in world.remotes.items():
@@ -53,7 +44,7 @@ async def test_the_plan_lists_what_the_next_cycle_writes_rules_included(
     world_factory: Callable[..., Any],
 ) -> None:
     world: World = await world_factory(["zendesk", "jira", "itsm"], rules=RECURRENCE)
-    world.hub.clock = _ticking(world.clock)  # as a real one: the rules read what was pulled
+    world.hub.clock = ticking(world.clock)  # as a real one: the rules read what was pulled
     zendesk = world.remotes["zendesk"]
     for remote in world.remotes.values():
         remote.clock.set(world.clock.now)
@@ -94,4 +85,3 @@ async def test_a_connector_that_cannot_be_read_leaves_the_others_planned(
     planned = await plan(world.hub)
     assert planned.unread == {"jira": "the fake connector cannot pull changes"}
     assert [(w.system, w.operation) for w in planned.writes] == [("jira", "create")]
-
