@@ -167,6 +167,12 @@ class Checkpoint(_Value):
     """Everything yielded before this is complete up to ``cursor``: safe to persist."""
 
     cursor: Cursor
+    remaining: int | None = Field(
+        None,
+        ge=0,
+        description="changes still to come after this checkpoint, when the vendor says "
+        "(ServiceNow's X-Total-Count): a backfill's progress shows its total and an ETA",
+    )
 
 
 PullItem = RemoteChange | RemoteComments | RejectedRecord | Checkpoint
