@@ -227,6 +227,11 @@ class WriteCreate(_Value):
 
     record: AnyRecord
     marker: str = Field(min_length=1)
+    options: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="the routing rule's target options for this connector (see "
+        "Connector.route_options), as configured",
+    )
 
 
 class WriteUpdate(_Value):

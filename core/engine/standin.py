@@ -68,7 +68,9 @@ def _book(connector: Any) -> Notebook:
     return notebook
 
 
-async def _create(self: Connector, record: AnyRecord, *, marker: str) -> RemoteChange:
+async def _create(
+    self: Connector, record: AnyRecord, *, marker: str, options: Any = None
+) -> RemoteChange:
     return _created(self, record, marker)
 
 
