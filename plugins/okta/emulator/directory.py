@@ -138,7 +138,9 @@ async def update_user(request: Request) -> Response:
     if not isinstance(profile, dict) or not profile:
         return error(400, "Api validation failed: profile", ["profile: give the attributes"])
     causes = [f"{k}: not a value" for k, v in profile.items() if not isinstance(v, PROFILE_VALUE)]
-    causes += [f"{k}: cannot be empty" for k in ("login", "email") if k in profile and not profile[k]]
+    causes += [
+        f"{k}: cannot be empty" for k in ("login", "email") if profile.get(k, "-") in ("", None)
+    ]
     if causes:
         return error(400, "Api validation failed: profile", sorted(causes))
     updated = org.update_user(user["id"], **profile)

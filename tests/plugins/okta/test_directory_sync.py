@@ -47,9 +47,7 @@ async def record(hub: Hub, remote_id: str) -> Person | Device:
     return found
 
 
-async def test_profile_and_device_changes_merge_into_what_the_hub_holds(
-    org: Org, hub: Hub
-) -> None:
+async def test_profile_and_device_changes_merge_into_what_the_hub_holds(org: Org, hub: Hub) -> None:
     first = await sync_once(hub)
     assert first.ok, first.connectors["okta"].errors
     someone = next(u for u in org.users.values() if u["status"] == "ACTIVE")
