@@ -83,7 +83,9 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
                 await hub.store.release_in_flight(name)
             elif name in names:
                 report.of(name).held = False
-        for name in (n for n in names if n in held):
+        # Directories first: tickets pulled after them meet the people they name
+        # (enriched, masked in fingerprints) in this same cycle.
+        for name in sorted((n for n in names if n in held), key=lambda n: _tickets(hub, n)):
             await _pull_all(hub, name, report)
         if only is None:
             # The steps see this cycle's changes before the push, so what they decide (a
@@ -98,6 +100,11 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
         for name in (n for n in names if n in held):
             await _record_run(hub, name, report.of(name), started)
     return report
+
+
+def _tickets(hub: Hub, name: str) -> bool:
+    """Whether a connector holds tickets (False for a directory of people and devices)."""
+    return bool(hub.kinds_of(name))
 
 
 async def _pull_all(hub: Hub, name: str, report: CycleReport) -> None:
