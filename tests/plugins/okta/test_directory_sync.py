@@ -20,7 +20,9 @@ TOKEN = "00emulator-api-token"
 
 
 @pytest.fixture
-async def hub(org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Hub]:
+async def hub(
+    org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> AsyncIterator[Hub]:
     seed_org(org, 3, people=8)
     monkeypatch.setenv("ITSMHUB_TEST_OKTA_TOKEN", TOKEN)
     plugins = load_plugins(environ={"ITSMHUB_LOAD_PLUGINS": "okta"})
@@ -31,6 +33,7 @@ async def hub(org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Asyn
                 "type": "okta",
                 "org_url": "https://acme.okta.com",
                 "auth": {"method": "api_token", "token": "env:ITSMHUB_TEST_OKTA_TOKEN"},
+                "page_size": getattr(request, "param", 200),
             }
         },
     }
@@ -63,3 +66,19 @@ async def test_profile_and_device_changes_merge_into_what_the_hub_holds(org: Org
     assert device.status == "SUSPENDED" and not device.active
     third = await sync_once(hub)  # nothing new: nothing moves
     assert third.connectors["okta"].pull.updated == 0
+
+
+@pytest.mark.parametrize("hub", [200, 2], indirect=True, ids=["one page", "pages of 2"])
+async def test_every_manager_link_resolves_whichever_page_brings_the_manager(
+    org: Org, hub: Hub
+) -> None:
+    """Users come by lastUpdated, so a report is often read before their manager: the
+    link waits (parked) for the manager and is made when they arrive."""
+    report = await sync_once(hub)
+    assert report.ok, report.connectors["okta"].errors
+    managed = [u for u in org.users.values() if u["profile"].get("managerId")]
+    assert managed
+    for user in managed:
+        person = await record(hub, user["id"])
+        manager = await record(hub, user["profile"]["managerId"])
+        assert [(k.kind.value, k.target_id) for k in person.links] == [("managed_by", manager.id)]
