@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..model import RecordKind
 from .context import AdminHub, iso, run_admin
 from .main import cli, handle_errors
 from .output import print_json, print_table
@@ -115,8 +116,9 @@ async def person_report(hub: AdminHub, ident: str, limit: int) -> dict[str, Any]
     manager_id = next((k.target_id for k in person.links if k.kind.value == "managed_by"), None)
     manager = await store.find_person(manager_id) if manager_id else None
     devices = (await store.devices_used_by([person.id])).get(person.id, [])
-    incidents = await store.tickets_about(person, open_only=True, limit=limit + 1)
-    incidents = [t for t in incidents if t.kind.value == "incident"]
+    incidents = await store.tickets_about(
+        person, open_only=True, kinds=[RecordKind.INCIDENT], limit=limit + 1
+    )
     return {
         **_person_summary(person),
         "groups": list(person.groups),

@@ -88,9 +88,15 @@ class PeopleOperations(Operations):
         return sorted(found)
 
     async def tickets_about(
-        self, person: Person, *, open_only: bool = True, limit: int = 100
+        self,
+        person: Person,
+        *,
+        open_only: bool = True,
+        kinds: Sequence[RecordKind] = (),
+        limit: int = 100,
     ) -> list[TicketAbout]:
-        """The tickets about ``person``, newest first, each with its refs."""
+        """The tickets (of ``kinds``, all if empty) about ``person``, newest first, each
+        with its refs."""
         query = select(
             ticket_facts.c.record_id,
             ticket_facts.c.kind,
@@ -102,6 +108,8 @@ class PeopleOperations(Operations):
         ).where(ticket_facts.c.reporter.in_(subjects_of(person)))
         if open_only:
             query = query.where(ticket_facts.c.is_open.is_(True))
+        if kinds:
+            query = query.where(ticket_facts.c.kind.in_([k.value for k in kinds]))
         query = query.order_by(ticket_facts.c.opened_at.desc(), ticket_facts.c.record_id)
         async with self._connect(write=False) as conn:
             rows = (await conn.execute(query.limit(limit))).all()
