@@ -124,7 +124,13 @@ class EnrichmentStep:
         async def again(tickets: list[AnyTicket], writes: Writes) -> None:
             await self._enrich(hub, tickets, enrichers, resolvers, writes, report)
 
-        report.revisited += await revisit_people(hub, enrichers, again)
+        try:
+            report.revisited += await revisit_people(hub, enrichers, again)
+        except ItsmhubError as exc:  # tried again next cycle; new tickets need not wait
+            report.errors.append(f"enrichment revisits: {exc}")
+            await hub.store.audit(
+                "error.enrichment", connector="itsmhub", detail={"error": str(exc)}
+            )
         position = _position(await hub.store.get_cursor(*CURSOR))
         until = hub.clock()
         while True:
