@@ -86,7 +86,7 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
                 await hub.store.release_in_flight(name)
             elif name in names:
                 report.of(name).held = False
-        for name in (n for n in names if n in held):
+        for name in pull_order(hub, [n for n in names if n in held]):
             await _pull_all(hub, name, report)
         if only is None:
             # The steps see this cycle's changes before the push, so what they decide (a
@@ -101,6 +101,12 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
         for name in (n for n in names if n in held):
             await _record_run(hub, name, report.of(name), started)
     return report
+
+
+def pull_order(hub: Hub, names: list[str]) -> list[str]:
+    """Directories first: tickets pulled after them meet the people they name (enriched,
+    masked in fingerprints) in this same cycle."""
+    return sorted(names, key=lambda name: bool(hub.kinds_of(name)))
 
 
 async def _pull_all(hub: Hub, name: str, report: CycleReport) -> None:

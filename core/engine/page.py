@@ -265,7 +265,9 @@ class PageApplier:
                 },
             )
         updated = with_fields(record, result.fields) if result.changed else record.model_copy()
-        new_comments, edited = merge_comments(updated, change.record.comments, self.system)
+        # People and devices have no comments (only tickets do).
+        pulled_comments = getattr(change.record, "comments", [])
+        new_comments, edited = merge_comments(updated, pulled_comments, self.system)
         added, removed = self._merge_links(updated, change, base)
         self._history(record, result.changed, hub_fields, result.fields, change.changed_at)
         moved = bool(result.changed or new_comments or edited or added or removed)

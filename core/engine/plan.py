@@ -19,6 +19,7 @@ from pydantic import JsonValue
 from ..errors import ItsmhubError
 from ..rules.proposals import AnyProposal
 from ..store import StoreTransaction
+from .cycle import pull_order
 from .fields import sync_fields
 from .hub import Hub
 from .pull import pull_stream
@@ -81,7 +82,7 @@ async def plan(hub: Hub, *, only: str | None = None) -> Plan:
             # Fresh steps: a warm rules session must not learn what is rolled back.
             steps=[type(step)() for step in hub.steps],
         )
-        for name in names:
+        for name in pull_order(view, names):
             await _pull(view, name, result)
         if only is None:  # as in a real cycle: the steps run when every connector is pulled
             for step in view.steps:

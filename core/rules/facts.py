@@ -220,7 +220,7 @@ def facts_of(
     if isinstance(record, Incident):
         facts.major = record.major
         facts.priority = int(record.priority) if record.priority else None
-        facts.device = record.device_id
+        facts.device = record.device_id or record.enrichment.device_id
         facts.resolution_code = _code(record.resolution_code)
     elif isinstance(record, Problem):
         facts.priority = int(record.priority) if record.priority else None

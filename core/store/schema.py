@@ -291,6 +291,8 @@ ticket_facts = Table(
     Index(None, "opened_at", "record_id"),
     Index(None, "kind", "opened_at"),
     Index(None, "changed_at", "record_id"),
+    # "Which open tickets are about this person?" (people show, enrichment revisits).
+    Index(None, "reporter"),
 )
 
 parked = Table(

@@ -44,6 +44,7 @@ from .facts import FactOperations
 from .journal import JournalOperations
 from .locks import worker_lock
 from .outbox import OutboxOperations
+from .people import PeopleOperations
 from .records import RecordOperations
 from .reporting import ReportingOperations
 from .runs import RunOperations
@@ -69,6 +70,7 @@ class _AllOperations(
     CacheOperations,
     ReportingOperations,
     ViewOperations,
+    PeopleOperations,
 ):
     """Every store operation; subclasses only say where the connection comes from."""
 
