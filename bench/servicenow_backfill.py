@@ -4,7 +4,9 @@
 
 The emulator (seeded with N incidents and their journals) is served by uvicorn on
 127.0.0.1 in its own process; this process runs `itsmhub backfill`'s engine path with the
-real connector over HTTP into a fresh SQLite store. API calls are counted by the emulator.
+real connector over HTTP into a fresh SQLite store. Then the very requests it made are
+replayed with a bare httpx client (bench/wire.py): the wire limit, measured in the same
+run, which the backfill's wall time is compared with.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from snow_server import config_data, serve
+from wire import Recorder, replay
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main(count: int) -> None:
@@ -44,30 +52,39 @@ def main(count: int) -> None:
             config, issues = validate_config(data, plugins, config_dir=Path(folder))
             assert config is not None, issues
 
-            async def run() -> tuple[float, int]:
-                async with Hub.open(config, plugins) as hub:
+            recorder = Recorder()
+
+            async def run() -> tuple[float, float, int, float]:
+                async with Hub.open(config, plugins, transports={"servicenow": recorder}) as hub:
                     await hub.connector("servicenow").check()  # waits until it serves
+                    recorder.requests.clear()
                     with counter.get_lock():
                         counter.value = 0
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), cpu_seconds()
                     stats = await backfill(
                         hub,
                         "servicenow",
                         RecordKind.INCIDENT,
                         since=datetime(2000, 1, 1, tzinfo=UTC),
                     )
-                    return time.perf_counter() - started, stats.created
+                    elapsed, used = time.perf_counter() - started, cpu_seconds() - cpu
+                wire = await replay(recorder.requests)
+                return elapsed, used, stats.created, wire
 
-            elapsed, created = anyio.run(run)
+            elapsed, used, created, wire = anyio.run(run)
     finally:
         server.terminate()
-    calls = counter.value
+    calls = len(recorder.requests)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    header = ("records", "seconds", "rec/s", "API calls", "calls/rec", "peak RSS MiB")
-    print("{:>8} {:>8} {:>7} {:>9} {:>9} {:>12}".format(*header))
+    header = ("records", "seconds", "CPU s", "rec/s", "calls", "calls/rec", "peak MiB", "wire s")
+    print("{:>8} {:>8} {:>6} {:>7} {:>6} {:>9} {:>9} {:>7}  ÷ wire".format(*header))
     print(
-        f"{created:>8} {elapsed:>8.1f} {created / elapsed:>7.0f} {calls:>9} "
-        f"{calls / created:>9.5f} {peak:>12.1f}"
+        f"{created:>8} {elapsed:>8.1f} {used:>6.1f} {created / elapsed:>7.0f} {calls:>6} "
+        f"{calls / created:>9.5f} {peak:>9.1f} {wire:>7.1f}  {elapsed / wire:.2f}"
+    )
+    print(
+        "(wire: the same requests replayed with a bare httpx client, fetched and parsed, "
+        "no store; goal: backfill ≤ 1.3 × wire)"
     )
 
 
