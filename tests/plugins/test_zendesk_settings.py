@@ -45,6 +45,8 @@ def test_minimal_settings_get_the_documented_defaults(validate) -> None:
     assert settings.url is None and settings.oauth_token is None
     assert settings.api_token == SecretRef(scheme="env", target="ITSMHUB_ZENDESK_TOKEN")
     assert settings.webhook_secret is None
+    assert (settings.page_size, settings.requests_per_minute) == (1000, 200)
+    assert settings.export_requests_per_minute == 10 and settings.sync_comments
     mapping = settings.mapping
     assert mapping.statuses.incident[IncidentStatus.ON_HOLD] is TicketStatus.PENDING
     assert mapping.statuses.problem[ProblemStatus.CANCELED] is TicketStatus.CLOSED
@@ -100,6 +102,8 @@ def lacks(*keys: str) -> list[tuple[str, ...]]:
 MISTAKES = [
     ({"sub_domain": "acme"}, [], [("sub_domain",)], "extra_forbidden"),
     ({"subdomain": "Acme Corp"}, [], [("subdomain",)], "string_pattern_mismatch"),
+    ({"page_size": 1001}, [], [("page_size",)], "less_than_equal"),
+    ({"export_requests_per_minute": 0}, [], [("export_requests_per_minute",)], "greater_than"),
     ({}, lacks("subdomain"), [("subdomain",)], "exclusive_keys"),
     (BY_URL, [], [("url",)], "exclusive_keys"),
     ({"url": "acme.zendesk.com"}, lacks("subdomain"), [("url",)], "url_parsing"),
