@@ -1,4 +1,4 @@
-"""The zendesk plugin's settings, registration and not-yet-implemented connector."""
+"""The zendesk plugin's settings, registration and what its connector declares."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from itsmhub import (
     Connector,
     IncidentStatus,
     KnownErrorStatus,
-    NotImplementedYet,
+    LinkKind,
     Priority,
     ProblemStatus,
     RecordKind,
     SecretRef,
+    WebhookRejected,
     WebhookRequest,
     utcnow,
 )
@@ -222,16 +223,31 @@ def test_the_connector_declares_itself() -> None:
         RecordKind.PROBLEM,
         RecordKind.KNOWN_ERROR,
     }
-    assert ZendeskConnector.capabilities() == []
+    assert ZendeskConnector.capabilities() == [
+        "check",
+        "pull",
+        "fetch",
+        "find_by_marker",
+        "create",
+        "update",
+        "add_comment",
+        "link",
+        "unlink",
+        "write_many",
+        "job_outcomes",
+        "resolve_people",
+        "verify_webhook",
+    ]
+    assert ZendeskConnector.single_valued_links == {LinkKind.CAUSED_BY}
+    assert ZendeskConnector.max_batch == 100
 
 
 @pytest.mark.anyio
-async def test_the_connector_refuses_until_its_vendor_calls_land(validate, context) -> None:
+async def test_the_connector_refuses_deliveries_without_a_secret(validate, context) -> None:
     settings = validate(ZendeskSettings, MINIMAL)
     async with ZendeskConnector("desk", settings, context) as connector:
-        with pytest.raises(NotImplementedYet, match="cannot check the connection yet"):
-            await connector.check()
-        with pytest.raises(NotImplementedYet):
+        assert [s.name for s in connector.streams()] == ["tickets", "ticket_events"]
+        with pytest.raises(WebhookRejected, match="no webhook_secret"):
             connector.verify_webhook(WebhookRequest(body=b"{}", received_at=utcnow()))
 
 
