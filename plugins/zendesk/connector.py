@@ -28,7 +28,6 @@ from itsmhub import (
     ExternalRef,
     FatalError,
     FieldChanges,
-    ItsmhubError,
     LinkKind,
     PersonRef,
     PullItem,
@@ -42,15 +41,17 @@ from itsmhub import (
     TransientError,
     WebhookReply,
     WebhookRequest,
+    correction_marker,
+    register_secret,
 )
 
 from . import feeds, webhooks
 from .bulk import BulkWrites, check_held, stamp
 from .client import Sleep, ZendeskClient, rate_budgets
-from .mapping import Target, ticket_version, to_change, to_comment
+from .mapping import Target, comments_of, fold, ticket_version, to_change
 from .payloads import CommentIn, Ticket
 from .settings import ZendeskSettings
-from .writes import comment_body, create_body, update_body
+from .writes import comment_body, correction_body, create_body, update_body
 
 
 class ZendeskConnector(BulkWrites, Connector):
@@ -103,7 +104,11 @@ class ZendeskConnector(BulkWrites, Connector):
     def _webhook_secret(self) -> SecretStr | None:
         assert isinstance(self.settings, ZendeskSettings)
         ref = self.settings.webhook_secret
-        return self.context.resolve_secret(ref) if ref is not None else None
+        if ref is None:
+            return None
+        secret = self.context.resolve_secret(ref)
+        register_secret(secret.get_secret_value())  # masked wherever it might be echoed
+        return secret
 
     # --- check ---------------------------------------------------------------------------
 
@@ -175,22 +180,16 @@ class ZendeskConnector(BulkWrites, Connector):
         return change.model_copy(update={"record": record})
 
     def _comments(self, comments: Sequence[CommentIn]) -> list[Comment]:
-        out = []
-        for comment in comments:
-            try:
-                out.append(
-                    to_comment(
-                        self.target,
-                        comment.id,
-                        comment.body,
-                        public=comment.public,
-                        author_id=comment.author_id,
-                        created_at=comment.created_at,
-                    )
-                )
-            except RecordError:
-                continue
-        return out
+        return fold(comments_of(self.target, comments))
+
+    async def update_comment(self, ref: ExternalRef, comment: Comment) -> None:
+        """Zendesk comments cannot be edited: a correction is added (same visibility),
+        once, however often this is called (it looks for its marker first)."""
+        marker = correction_marker(comment)
+        if any(marker in (held.body or "") for held in await self.client.comments(ref.remote_id)):
+            return  # written by an attempt whose answer was lost
+        body = {"comment": correction_body(comment)}
+        await self.client.update(ref.remote_id, body, appends=True)
 
     async def find_by_marker(self, kind: RecordKind, marker: str) -> list[RemoteChange]:
         """Every ticket whose ``external_id`` is ``marker``, oldest first."""
@@ -294,4 +293,4 @@ class ZendeskConnector(BulkWrites, Connector):
         return webhooks.verify(self.target, self._webhook_secret(), request)
 
 
-__all__ = ["ItsmhubError", "ZendeskConnector"]
+__all__ = ["ZendeskConnector"]

@@ -26,7 +26,7 @@ from itsmhub import (
 )
 
 from .client import ZendeskClient
-from .mapping import Target, to_change, to_comment, version_of
+from .mapping import Target, comments_of, fold, to_change, to_comment, version_of
 from .payloads import Ticket, TicketEvent
 
 TICKETS = "tickets"
@@ -145,7 +145,7 @@ class EventFeed:
                     continue  # read at the end of the last page already
                 item = self._item(event)
                 if item is not None:
-                    yield item
+                    yield await self._with_originals(item)
             end = page.end_time if page.end_time is not None else start
             seen = {e.id for e in page.ticket_events if e.timestamp == end}
             boundary = seen | (boundary if end == start else set())
@@ -160,6 +160,16 @@ class EventFeed:
                 return
             guard.advance(end)
             start = end
+
+    async def _with_originals(self, item: RemoteComments) -> RemoteComments:
+        """A correction names the comment it corrects by the hub's id only: the ticket's
+        comments are read (one call, corrections are rare) and yielded folded, so the
+        corrected comment keeps its own ref and takes the new text."""
+        if all(comment.updated_at is None for comment in item.comments):
+            return item
+        held = await self.client.comments(item.remote_id)
+        folded = fold(comments_of(self.target, held[1:]))  # the first is the description
+        return item.model_copy(update={"comments": tuple(folded)})
 
     def _item(self, event: TicketEvent) -> RemoteComments | None:
         """The comments one audit added; none for the audit that created the ticket, whose

@@ -10,7 +10,7 @@ as a comment. Nothing here does I/O; what cannot be mapped raises
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -36,7 +36,7 @@ from itsmhub import (
 )
 
 from .mapping_defaults import TicketPriority, TicketStatus
-from .payloads import Ticket
+from .payloads import CommentIn, Ticket
 from .settings import ZendeskSettings
 
 E = TypeVar("E", bound=Enum)
@@ -55,6 +55,8 @@ _ANY_TICKET_FIELD = (
     | _TICKET_FIELDS[RecordKind.KNOWN_ERROR]
 )
 DELETED = "deleted"
+#: Zendesk comments cannot be edited: an edit is added as a correction headed so.
+CORRECTION_HEADER = "Correction of an earlier comment (Zendesk comments cannot be edited):"
 
 
 @dataclass(frozen=True)
@@ -255,10 +257,11 @@ def to_comment(
     author_id: int | None,
     created_at: datetime | None,
 ) -> Comment:
-    """One ticket comment; our own copies give back the hub's id and author (footers)."""
+    """One ticket comment; our own copies give back the hub's id and author (footers).
+    A correction of an earlier copy says so by its ``updated_at`` (see :func:`fold`)."""
     if created_at is None:
         raise RecordError(f"comment {comment_id} has no created_at")
-    footer = read_footer(body or "")
+    footer = read_footer(body or "", header=CORRECTION_HEADER)
     if footer.author is not None:
         author: PersonRef | None = PersonRef(display_name=footer.author)
     else:
@@ -270,5 +273,43 @@ def to_comment(
         visibility=Visibility.PUBLIC if public is not False else Visibility.INTERNAL,
         author=author,
         created_at=created_at.astimezone(UTC),
+        updated_at=created_at.astimezone(UTC) if footer.correction else None,
         refs=[ref],
     )
+
+
+def comments_of(target: Target, comments: Iterable[CommentIn]) -> list[Comment]:
+    """Ticket comments as neutral ones (one that cannot be dated is left out)."""
+    out = []
+    for comment in comments:
+        try:
+            out.append(
+                to_comment(
+                    target,
+                    comment.id,
+                    comment.body,
+                    public=comment.public,
+                    author_id=comment.author_id,
+                    created_at=comment.created_at,
+                )
+            )
+        except RecordError:
+            continue
+    return out
+
+
+def fold(comments: list[Comment]) -> list[Comment]:
+    """A ticket's comments, oldest first, with each correction folded into the comment it
+    corrects: that comment keeps its id, ref and date and takes the new text."""
+    out: list[Comment] = []
+    where: dict[str, int] = {}
+    for comment in comments:
+        at = where.get(comment.id)
+        if comment.updated_at is not None and at is not None:
+            out[at] = out[at].model_copy(
+                update={"body": comment.body, "updated_at": comment.updated_at}
+            )
+            continue
+        where.setdefault(comment.id, len(out))
+        out.append(comment)
+    return out

@@ -26,9 +26,10 @@ from itsmhub import (
     RecordKind,
     Visibility,
     comment_footer,
+    correction_footer,
 )
 
-from .mapping import Target
+from .mapping import CORRECTION_HEADER, Target
 
 _STATUS_ENUMS = {
     RecordKind.INCIDENT: IncidentStatus,
@@ -195,4 +196,17 @@ def comment_body(comment: Comment) -> TicketBody:
     return {"body": comment_footer(comment), "public": comment.visibility is Visibility.PUBLIC}
 
 
-__all__ = ["comment_body", "create_body", "field_values", "update_body", "zendesk_tag"]
+def correction_body(comment: Comment) -> TicketBody:
+    """A correction of an earlier copy of ``comment``, with the same visibility."""
+    body = correction_footer(comment, CORRECTION_HEADER)
+    return {"body": body, "public": comment.visibility is Visibility.PUBLIC}
+
+
+__all__ = [
+    "comment_body",
+    "correction_body",
+    "create_body",
+    "field_values",
+    "update_body",
+    "zendesk_tag",
+]

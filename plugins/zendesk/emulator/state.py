@@ -93,10 +93,11 @@ class Audit:
     created_at: datetime
     events: list[dict[str, JSON]]
     channel: str = "api"
+    timestamp: int = field(init=False)
+    """The second the export files it under (kept: the export sorts by it constantly)."""
 
-    @property
-    def timestamp(self) -> int:
-        return int(self.created_at.timestamp())
+    def __post_init__(self) -> None:
+        self.timestamp = int(self.created_at.timestamp())
 
     @property
     def export_key(self) -> tuple[int, int]:

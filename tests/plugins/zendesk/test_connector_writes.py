@@ -3,7 +3,7 @@ comments, problem links and bulk jobs."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,10 +17,12 @@ from itsmhub import (
     LinkKind,
     PersonRef,
     Problem,
+    PullRequest,
     RecordError,
     RecordKind,
     RemoteChange,
     RemoteChanged,
+    RemoteComments,
     RemoteVersion,
     TransientError,
     Visibility,
@@ -209,3 +211,31 @@ async def test_a_job_zendesk_forgot_is_retried_for_every_write(
     [gone] = outcomes.values()
     assert gone is not None and len(gone) == connector.max_batch
     assert all(isinstance(o, TransientError) for o in gone)
+
+
+async def test_an_edited_comment_is_a_correction_read_back_as_the_same_comment(
+    connector: ZendeskConnector, support: Support, later
+) -> None:
+    ticket = Seeder(support).ticket("x", created_at=START - timedelta(hours=1))
+    ours = Comment(body="first words", visibility=Visibility.PUBLIC, created_at=START)
+    copy = await connector.add_comment(ref(ticket.id), ours, marker=ours.id)
+    edited = ours.model_copy(update={"body": "better words", "refs": [copy]})
+    later(5)
+    await connector.update_comment(ref(ticket.id), edited)
+    await connector.update_comment(ref(ticket.id), edited)  # a retry: written once
+    [_, original, correction] = support.account.comments[ticket.id]
+    assert correction.public is True and "Correction of an earlier comment" in correction.body
+    fetched = await connector.fetch(RecordKind.INCIDENT, str(ticket.id))
+    assert fetched is not None and fetched.record is not None
+    [read] = fetched.record.comments  # type: ignore[union-attr]
+    assert (read.id, read.body, read.refs) == (ours.id, "better words", [copy])
+    assert read.updated_at is not None and read.created_at == original.created_at
+    later()
+    stream = next(s for s in connector.streams() if s.name == "ticket_events")
+    pulled = [
+        item
+        async for item in connector.pull(PullRequest(stream=stream))
+        if isinstance(item, RemoteComments)
+    ]
+    assert [(c.id, c.body) for c in pulled[-1].comments] == [(ours.id, "better words")]
+    assert pulled[-1].comments[0].refs == [copy]

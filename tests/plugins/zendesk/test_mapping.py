@@ -24,8 +24,16 @@ from itsmhub import (
     RecordKind,
     Visibility,
     comment_footer,
+    correction_footer,
 )
-from itsmhub_zendesk.mapping import Target, to_change, to_comment, version_of
+from itsmhub_zendesk.mapping import (
+    CORRECTION_HEADER,
+    Target,
+    fold,
+    to_change,
+    to_comment,
+    version_of,
+)
 from itsmhub_zendesk.payloads import Ticket
 from itsmhub_zendesk.settings import ZendeskSettings
 from itsmhub_zendesk.writes import create_body, field_values, update_body, zendesk_tag
@@ -277,3 +285,21 @@ def test_statuses_and_priorities_use_the_configured_maps() -> None:
 def test_tags_are_written_as_zendesk_keeps_them() -> None:
     assert zendesk_tag("  Major Outage ") == "major_outage"
     assert zendesk_tag("vpn") == "vpn"
+
+
+def test_corrections_fold_into_the_comment_they_correct() -> None:
+
+    t, at = target(), datetime(2026, 3, 1, 10, tzinfo=UTC)
+    ours = Comment(body="first", created_at=at)
+    original = to_comment(t, 1, comment_footer(ours), public=True, author_id=9, created_at=at)
+    edited = ours.model_copy(update={"body": "second"})
+    later = at.replace(hour=11)
+    text = correction_footer(edited, CORRECTION_HEADER)
+    correction = to_comment(t, 2, text, public=True, author_id=9, created_at=later)
+    other = to_comment(t, 3, "a person's", public=True, author_id=9, created_at=later)
+    [folded, kept] = fold([original, correction, other])
+    assert (folded.id, folded.body, folded.updated_at) == (ours.id, "second", later)
+    assert folded.refs == original.refs and folded.created_at == at
+    assert kept == other
+    # A correction whose original is not there stands alone.
+    assert fold([correction]) == [correction]
