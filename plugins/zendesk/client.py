@@ -163,14 +163,16 @@ class ZendeskClient:
             return None
         return _read(response, TicketAnswer).ticket
 
-    async def tickets(self, ids: Sequence[str]) -> list[Ticket]:
-        """Tickets by id, a hundred per call; ids it does not find are left out."""
-        found: list[Ticket] = []
+    async def _show_many(self, path: str, model: type[M], ids: Sequence[str]) -> list[M]:
+        """``show_many`` a hundred ids a call; what it does not find is left out."""
+        pages = []
         for start in range(0, len(ids), SHOW_MANY):
-            chunk = ",".join(ids[start : start + SHOW_MANY])
-            page = await self.get("/api/v2/tickets/show_many", _Tickets, ids=chunk)
-            found += page.tickets
-        return found
+            pages.append(await self.get(path, model, ids=",".join(ids[start : start + SHOW_MANY])))
+        return pages
+
+    async def tickets(self, ids: Sequence[str]) -> list[Ticket]:
+        pages = await self._show_many("/api/v2/tickets/show_many", _Tickets, ids)
+        return [ticket for page in pages for ticket in page.tickets]
 
     async def by_external_id(self, external_id: str) -> list[Ticket]:
         """Every ticket carrying ``external_id`` (not unique in Zendesk)."""
@@ -191,20 +193,13 @@ class ZendeskClient:
             params["page[after]"] = page.meta.after_cursor
 
     async def users(self, ids: Sequence[str]) -> list[User]:
-        found: list[User] = []
-        for start in range(0, len(ids), SHOW_MANY):
-            chunk = ",".join(ids[start : start + SHOW_MANY])
-            found += (await self.get("/api/v2/users/show_many", _Users, ids=chunk)).users
-        return found
+        pages = await self._show_many("/api/v2/users/show_many", _Users, ids)
+        return [user for page in pages for user in page.users]
 
     async def job_statuses(self, ids: Sequence[str]) -> list[JobStatus]:
         """Jobs by id; a job Zendesk no longer keeps (about an hour) is left out."""
-        found: list[JobStatus] = []
-        for start in range(0, len(ids), SHOW_MANY):
-            chunk = ",".join(ids[start : start + SHOW_MANY])
-            page = await self.get("/api/v2/job_statuses/show_many", _Jobs, ids=chunk)
-            found += page.job_statuses
-        return found
+        pages = await self._show_many("/api/v2/job_statuses/show_many", _Jobs, ids)
+        return [job for page in pages for job in page.job_statuses]
 
     # --- writing -------------------------------------------------------------------------
 

@@ -53,15 +53,17 @@ def start_time(since: datetime | None, now: datetime) -> int:
     return max(0, min(_epoch(since), latest) if since is not None else 0)
 
 
-class TicketFeed:
-    """``/api/v2/incremental/tickets/cursor``: every ticket that changed, newest state."""
-
+class _Feed:
     def __init__(
         self, client: ZendeskClient, target: Target, clock: Callable[[], datetime]
     ) -> None:
         self.client = client
         self.target = target
         self.clock = clock
+
+
+class TicketFeed(_Feed):
+    """``/api/v2/incremental/tickets/cursor``: every ticket that changed, newest state."""
 
     async def pull(self, request: PullRequest) -> AsyncIterator[PullItem]:
         cursor = None if request.backfill else request.cursor
@@ -112,15 +114,8 @@ class TicketFeed:
             )
 
 
-class EventFeed:
+class EventFeed(_Feed):
     """``/api/v2/incremental/ticket_events?include=comment_events``: comments in bulk."""
-
-    def __init__(
-        self, client: ZendeskClient, target: Target, clock: Callable[[], datetime]
-    ) -> None:
-        self.client = client
-        self.target = target
-        self.clock = clock
 
     async def pull(self, request: PullRequest) -> AsyncIterator[PullItem]:
         cursor = None if request.backfill else request.cursor

@@ -118,15 +118,23 @@ async def show_many(request: Request) -> Response:
     return JSONResponse({"tickets": [ticket_json(request, t) for t in tickets if not t.deleted]})
 
 
-async def create_ticket(request: Request) -> Response:
+async def _ticket_body(request: Request) -> dict[str, Any] | Response:
+    """The ``ticket`` object of a create or an update, or the refusal of a body without one."""
     data = await json_body(request)
     if isinstance(data, Response):
         return data
     if not isinstance(data.get("ticket"), dict):
         return error(400, "The request needs a ticket object")
+    return data["ticket"]
+
+
+async def create_ticket(request: Request) -> Response:
+    data = await _ticket_body(request)
+    if isinstance(data, Response):
+        return data
     support = support_of(request)
     try:
-        ticket = support.desk.create(data["ticket"], caller(request))
+        ticket = support.desk.create(data, caller(request))
     except Invalid as exc:
         return error(422, details=exc.details)
     audit = support.account.audits[-1]
@@ -136,15 +144,13 @@ async def create_ticket(request: Request) -> Response:
 
 
 async def update_ticket(request: Request) -> Response:
-    data = await json_body(request)
+    data = await _ticket_body(request)
     if isinstance(data, Response):
         return data
-    if not isinstance(data.get("ticket"), dict):
-        return error(400, "The request needs a ticket object")
     support = support_of(request)
     try:
         ticket, audit = support.desk.update(
-            _int(request.path_params["ticket_id"]), data["ticket"], caller(request)
+            _int(request.path_params["ticket_id"]), data, caller(request)
         )
     except NotFound:
         return error(404)
