@@ -4,9 +4,13 @@ with the tools a company already runs.
 This module is the public API. Plugins import from here and nowhere deeper.
 """
 
+from importlib import import_module as _import_module
 from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
+from .checks import Probe, check_reads
 from .connector import (
     WRITE_CAPABILITIES,
     Connector,
@@ -29,6 +33,7 @@ from .errors import (
     SecretNotFound,
     StoreError,
     TransientError,
+    UnexpectedAnswer,
     WebhookRejected,
 )
 from .exchange import (
@@ -72,19 +77,9 @@ from .footers import (
     read_footer,
 )
 from .hookspecs import hookimpl
-from .http import (
-    GENERIC,
-    HttpSettings,
-    OAuthFlow,
-    RateBudget,
-    RateLimitState,
-    VendorDialect,
-    build_client,
-    raise_for_status,
-    register_secret,
-    send_with_retries,
-    texts,
-)
+from .http.dialect import GENERIC, VendorDialect, texts
+from .http.redact import register_secret
+from .http.settings import HttpSettings
 from .model import (
     NOT_SYNCED,
     PRIORITY_MATRIX,
@@ -137,6 +132,42 @@ from .validation import (
     errors_at,
     validate_together,
 )
+
+if _TYPE_CHECKING:
+    from .http import (
+        OAuthFlow,
+        RateBudget,
+        RateLimitState,
+        build_client,
+        raise_for_status,
+        send_with_retries,
+    )
+
+# What needs httpx loads on first use, so that `import itsmhub` (every CLI start, every
+# TAB of shell completion) does not pay for it.
+_LAZY = frozenset(
+    {
+        "OAuthFlow",
+        "RateBudget",
+        "RateLimitState",
+        "build_client",
+        "raise_for_status",
+        "send_with_retries",
+    }
+)
+
+
+def __getattr__(name: str) -> _Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_import_module(".http", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 try:
     __version__ = _version("itsmhub")
@@ -201,6 +232,7 @@ __all__ = [
     "PersonRef",
     "PluginError",
     "Priority",
+    "Probe",
     "Problem",
     "ProblemStatus",
     "PullItem",
@@ -226,6 +258,7 @@ __all__ = [
     "Stream",
     "Ticket",
     "TransientError",
+    "UnexpectedAnswer",
     "Urgency",
     "UtcDateTime",
     "VendorDialect",
@@ -241,6 +274,7 @@ __all__ = [
     "WriteUpdate",
     "__version__",
     "build_client",
+    "check_reads",
     "check_unchanged",
     "comment_footer",
     "complete_map",

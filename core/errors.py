@@ -5,7 +5,9 @@
     │   └── SecretNotFound   a secret reference resolved to nothing
     ├── TransientError       retry later with backoff (429, 5xx, timeouts, dropped connections)
     │   ├── RateLimited      the vendor said when to come back (Retry-After, reset headers)
-    │   └── RemoteChanged    the remote record moved since we read it: re-read, merge, retry
+    │   ├── RemoteChanged    the remote record moved since we read it: re-read, merge, retry
+    │   └── UnexpectedAnswer an answer the connector could not read (a truncated body, an
+    │                        HTML page, a shape it did not expect): retried, then dead-lettered
     ├── RecordError          this one record goes to the dead-letter list; the batch goes on
     ├── WebhookRejected      a delivery failed its signature or freshness check (answer 401)
     ├── FatalError           a bug or an impossible state; the cycle stops
@@ -56,6 +58,8 @@ class ConfigError(ItsmhubError):
     def __init__(self, message: str, *, key: str | None = None, fix: str | None = None) -> None:
         super().__init__(f"{key}: {message}" if key else message, fix=fix)
         self.key = key
+        self.detail = message
+        """The message without the key it is about (for a report that names it already)."""
 
 
 class SecretNotFound(ConfigError):
@@ -94,6 +98,14 @@ class RemoteChanged(TransientError):
 
     The engine re-reads the record, merges (auditing any conflict) and writes again, so a
     concurrent human edit is never overwritten silently.
+    """
+
+
+class UnexpectedAnswer(TransientError):
+    """The vendor (or something in front of it) answered what the connector cannot read.
+
+    Raised at the connector boundary for exceptions that are not itsmhub errors, so one
+    bad answer fails one write or one pull, never the process.
     """
 
 
@@ -161,5 +173,6 @@ __all__ = [
     "SecretNotFound",
     "StoreError",
     "TransientError",
+    "UnexpectedAnswer",
     "WebhookRejected",
 ]

@@ -23,6 +23,23 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(autouse=True)
+def cli_logging_restored() -> Iterator[None]:
+    """Every CLI invocation sets per-logger levels (itsmhub's own, libraries at WARNING)
+    for the whole process; put them back so one test's CLI run cannot hide the log
+    records another test reads."""
+    import logging
+
+    from itsmhub.cli import logs
+
+    loggers = [logging.getLogger(name) for name in ("", "itsmhub", *logs.QUIET)]
+    levels = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
+    logging.getLogger().removeHandler(logs._handler)
+
+
 @pytest.fixture
 def make_entry_point(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

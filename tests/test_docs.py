@@ -60,3 +60,110 @@ def test_configuration_reference_is_current() -> None:
         "docs/configuration.md is out of date: "
         "python -m itsmhub.config.reference > docs/configuration.md"
     )
+
+
+# --- the command line and the config, against the docs ------------------------------
+
+
+def test_command_reference_is_current() -> None:
+    from itsmhub.cli import cli
+    from itsmhub.cli.reference import render
+
+    written = (ROOT / "docs" / "cli.md").read_text()
+    assert written == render(cli), (
+        "docs/cli.md is out of date: python -m itsmhub.cli.reference > docs/cli.md"
+    )
+
+
+def _command_paths() -> list[str]:
+    from itsmhub.cli import cli
+    from itsmhub.cli.reference import commands
+
+    return [path for path, command in commands(cli) if not hasattr(command, "commands")]
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/architecture.md"])
+def test_every_command_is_named_in(doc: str) -> None:
+    text = (ROOT / doc).read_text()
+    missing = [path for path in _command_paths() if f"`{path}" not in text]
+    assert missing == [], f"{doc} does not name {missing}"
+
+
+def test_the_readme_names_only_options_that_exist() -> None:
+    """Every `--option` the README's command table gives a command is one it takes."""
+    from itsmhub.cli import cli
+    from itsmhub.cli.reference import commands
+
+    options = {
+        path: {name for p in command.params for name in getattr(p, "opts", [])}
+        | {name for p in command.params for name in getattr(p, "secondary_opts", [])}
+        for path, command in commands(cli)
+    }
+    rows = re.findall(r"^\| `(itsmhub [^`]+)` \|", (ROOT / "README.md").read_text(), re.M)
+    assert rows
+    for row in rows:
+        path = " ".join(w for w in row.split() if re.fullmatch(r"[a-z-]+", w))
+        while path not in options and " " in path:
+            path = path.rsplit(" ", 1)[0]  # `dlq list|show`: the group's first command
+        named = set(re.findall(r"(--[a-z-]+)", row)) - {"--help", "--version"}
+        for option in named:
+            known = options.get(path, set()) | {
+                o for p, opts in options.items() if p.startswith(f"{path} ") for o in opts
+            }
+            assert option in known, f"README: `{row}`: {path} has no {option}"
+
+
+def _documented_keys() -> dict[str, str]:
+    """Every key of docs/configuration.md's tables, with its type column."""
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    return dict(re.findall(r"^\| `([^`]+)` \| ([^|]+) \|", text, re.M))
+
+
+def test_every_key_of_the_example_config_is_documented() -> None:
+    import tomllib
+
+    keys = _documented_keys()
+    example = tomllib.loads((ROOT / "config.example.toml").read_text())
+    missing: list[str] = []
+
+    def walk(table: dict, prefix: str, where: str) -> None:
+        for key, value in table.items():
+            path = f"{prefix}{key}"
+            by_its_keys = any(k.startswith(f"{path}.") for k in keys)
+            if path not in keys and isinstance(value, dict) and by_its_keys:
+                walk(value, f"{path}.", f"{where}{key}.")  # a table documented key by key
+                continue
+            if path not in keys:
+                missing.append(f"{where}{key}")
+                continue
+            free = keys[path].strip().startswith("table of")  # keys of the admin's choosing
+            if isinstance(value, dict) and not free:
+                walk(value, f"{path}.", f"{where}{key}.")
+
+    for section in ("store", "http", "sync"):
+        walk(example[section], "", f"{section}.")
+    for name, table in {**example["connectors"], **example["rules"]}.items():
+        walk(table, "", f"{name}.")
+    assert missing == [], f"docs/configuration.md does not document {missing}"
+
+
+def test_every_rule_key_has_a_meaning() -> None:
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    rules = text[text.index("## Rules") :]
+    empty = re.findall(r"^\| `([^`]+)` \|[^|]+\|[^|]+\|\s*\|$", rules, re.M)
+    assert empty == [], f"rule keys without a meaning: {empty}"
+    assert "root" not in re.findall(r"^\| `[^`]*\.?(root)` \|", rules, re.M)
+
+
+def test_every_emulators_credentials_are_documented() -> None:
+    from itsmhub.plugins import load_plugins
+
+    text = (ROOT / "docs" / "emulators.md").read_text()
+    emulators = load_plugins(environ={"ITSMHUB_LOAD_PLUGINS": "jira,servicenow,zendesk,okta"})
+    registry = emulators.registry.emulators
+    assert registry.names()
+    for kind in registry.names():
+        emulator = registry.get(kind)
+        assert emulator is not None
+        for name, value in emulator.credentials.items():
+            assert f"| `{kind}` | `{name}` | `{value}` |" in text, (kind, name)

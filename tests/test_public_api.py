@@ -16,7 +16,8 @@ def test_all_is_complete() -> None:
     names = list(itsmhub.__all__)
     # The order itself is ruff's (RUF022: constants, classes, then functions).
     assert len(names) == len(set(names))
-    public = {n for n in vars(itsmhub) if not n.startswith("_") or n == "__version__"}
+    # dir(), not vars(): names that need httpx load on first use (PEP 562).
+    public = {n for n in dir(itsmhub) if not n.startswith("_") or n == "__version__"}
     modules = {n for n in public if type(getattr(itsmhub, n)).__name__ == "module"}
     assert set(names) == public - modules
 

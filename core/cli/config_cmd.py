@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from ..config import Config, ConfigInvalid, load_config, secret_issues
+from ..config import Config, ConfigInvalid, load_config, scheme_issues, secret_issues
+from ..config.capabilities import capability_issues
 from ..plugins import get_plugins
 from .main import cli, handle_errors
 from .output import print_json, print_table
@@ -38,16 +39,22 @@ def check_command(
 ) -> None:
     """Validate PATH (default: the --config file) and list every mistake at once.
 
-    Exits 0 with a summary when the config is valid, 2 with every error otherwise.
-    Secrets often live only where the daemon runs, so one that resolves to nothing
-    here is a warning unless --strict is given.
+    Exits 0 with a summary when the config is valid, 2 with every error otherwise. An
+    enabled connector asked to do what it cannot (pull, create records or problems) is
+    an error, and so is a secret scheme no installed plugin answers. Secrets often live
+    only where the daemon runs, so one that resolves to nothing here is a warning unless
+    --strict is given.
     """
     path = path or ctx.obj["config_path"]
     plugins = get_plugins()
     config = load_config(path, plugins, resolve_secrets=False)
+    # A scheme nothing installed answers is wrong wherever the config runs: an error,
+    # even with --no-secrets (finding it reads no secret).
+    errors = scheme_issues(config, plugins) + capability_issues(config, plugins)
     warnings = [] if no_secrets else secret_issues(config, plugins)
-    if warnings and strict:
-        raise ConfigInvalid(str(path), warnings)
+    warnings = [w for w in warnings if w not in errors]
+    if errors or (warnings and strict):
+        raise ConfigInvalid(str(path), errors + (warnings if strict else []))
     summary = summarise(config)
     if as_json:
         print_json(

@@ -11,18 +11,22 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio
 import click
-from sqlalchemy.engine import make_url
 
 from ..config import Config, load_config
-from ..engine import Hub
 from ..errors import StoreError
 from ..plugins import Plugins, get_plugins
-from ..store import Store
-from ..store.engine import display_url, normalise_url
+from .render import cut, human
+
+if TYPE_CHECKING:
+    from ..engine import Hub
+    from ..store import Store
+
+# The store (SQLAlchemy, Alembic) and the engine are imported where they are used, never
+# at the top of a CLI module: `itsmhub --help` and every TAB of shell completion would
+# otherwise pay over a second for them (tests/cli/test_startup.py keeps it so).
 
 T = TypeVar("T")
 
@@ -59,6 +63,8 @@ def load_admin_config(ctx: click.Context) -> tuple[Config, Plugins]:
 
 def run_admin(ctx: click.Context, work: Callable[[AdminHub], Awaitable[T]]) -> T:
     """Load the config, open the hub, run ``work`` under ``anyio.run``, close everything."""
+    import anyio
+
     config, plugins = load_admin_config(ctx)
 
     async def main() -> T:
@@ -68,14 +74,26 @@ def run_admin(ctx: click.Context, work: Callable[[AdminHub], Awaitable[T]]) -> T
     return anyio.run(main)
 
 
-def run_engine(config_path: Path, work: Callable[[Hub], Awaitable[T]]) -> T:
+def run_engine(
+    config_path: Path,
+    work: Callable[[Hub], Awaitable[T]],
+    *,
+    prepare: Callable[[Config], Config] | None = None,
+) -> T:
     """Load the config with its secrets, open the sync engine's hub (store and connectors),
-    run ``work`` under ``anyio.run``, and close everything."""
+    run ``work`` under ``anyio.run``, and close everything. ``prepare`` may adjust the
+    loaded config for this one command."""
+    import anyio
+
+    from ..engine import open_hub as open_engine
+
     plugins = get_plugins()
     config = load_config(config_path, plugins)
+    if prepare is not None:
+        config = prepare(config)
 
     async def main() -> T:
-        async with Hub.open(config, plugins) as hub:
+        async with open_engine(config, plugins) as hub:
             return await work(hub)
 
     return anyio.run(main)
@@ -83,6 +101,8 @@ def run_engine(config_path: Path, work: Callable[[Hub], Awaitable[T]]) -> T:
 
 def store_exists(url: str) -> bool:
     """False only when ``url`` names a SQLite file that is not there (other URLs: True)."""
+    from ..store.engine import normalise_url
+
     parsed = normalise_url(url)
     database = parsed.database or ""
     if parsed.get_backend_name() != "sqlite" or database.startswith("file:"):
@@ -93,6 +113,11 @@ def store_exists(url: str) -> bool:
 @asynccontextmanager
 async def open_hub(config: Config, plugins: Plugins) -> AsyncIterator[AdminHub]:
     """Open the configured store (if it exists) for the length of the block."""
+    from sqlalchemy.engine import make_url
+
+    from ..store import Store
+    from ..store.engine import display_url, normalise_url
+
     url = config.store.url
     normalise_url(url)  # a URL the store cannot use fails here, before anything is opened
     # As the admin wrote it (sqlite:///, not the driver's name), password hidden.
@@ -131,12 +156,7 @@ def ago(delta: timedelta) -> str:
 def summarise(detail: Any, width: int = 80) -> str:
     """A one-line ``key=value, ...`` summary of an audit detail or payload, cut to ``width``."""
     if isinstance(detail, dict):
-        text = ", ".join(f"{key}={value}" for key, value in detail.items())
-    elif isinstance(detail, list):
-        text = ", ".join(map(str, detail))
-    elif isinstance(detail, bool):
-        text = "yes" if detail else "no"
+        text = ", ".join(f"{key}={human(value)}" for key, value in detail.items())
     else:
-        text = "" if detail is None else str(detail)
-    text = " ".join(text.split())  # newlines in a reason would break the table row
-    return text if len(text) <= width else text[: width - 1] + "…"
+        text = "" if detail is None else human(detail)
+    return cut(text, width)

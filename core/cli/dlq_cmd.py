@@ -9,25 +9,19 @@ record that could not be read or mapped, replayed by fetching it again through t
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..config import ConfigInvalid, secret_issues
-from ..engine import Hub, refetch
 from ..errors import ItsmhubError
 from ..model import RecordKind
-from ..store import (
-    DeadLetter,
-    DeadLetterStatus,
-    NotFound,
-    OutboxStatus,
-    Store,
-    StoreTransaction,
-)
 from .context import AdminHub, iso, run_admin, summarise
 from .main import cli, handle_errors
 from .output import print_json, print_table
+
+if TYPE_CHECKING:
+    from ..store import DeadLetter, Store, StoreTransaction
 
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 _ID = click.argument("letter_id", metavar="ID", type=int)
@@ -48,6 +42,8 @@ def list_command(
     ctx: click.Context, connector: str | None, everything: bool, as_json: bool
 ) -> None:
     """List open dead letters (all of them with --all), oldest first."""
+    from ..store import DeadLetterStatus
+
     status = None if everything else DeadLetterStatus.OPEN
 
     async def work(hub: AdminHub) -> list[DeadLetter]:
@@ -107,6 +103,7 @@ def show_command(ctx: click.Context, letter_id: int, as_json: bool) -> None:
 @handle_errors
 def drop_command(ctx: click.Context, letter_id: int, as_json: bool) -> None:
     """Give up on a dead letter: it leaves the open list and repeats of it stay dropped."""
+    from ..store import DeadLetterStatus
 
     async def work(hub: AdminHub) -> dict[str, Any]:
         letter = await _letter(hub, letter_id)
@@ -136,6 +133,7 @@ def retry_command(ctx: click.Context, letter_id: int, as_json: bool) -> None:
 
     A replayed push keeps its correlation marker, so it can never create a duplicate.
     """
+    from ..store import DeadLetterStatus
 
     async def work(hub: AdminHub) -> dict[str, Any]:
         letter = await _letter(hub, letter_id)
@@ -175,6 +173,8 @@ def retry_command(ctx: click.Context, letter_id: int, as_json: bool) -> None:
 
 
 async def _mark_retried(tx: StoreTransaction, letter: DeadLetter, detail: dict[str, Any]) -> None:
+    from ..store import DeadLetterStatus
+
     await tx.set_dead_letter_status(letter.id, DeadLetterStatus.RETRIED)
     await tx.audit("dlq.retried", **_about(letter), detail={**_detail(letter), **detail})
 
@@ -182,6 +182,8 @@ async def _mark_retried(tx: StoreTransaction, letter: DeadLetter, detail: dict[s
 async def _requeue(
     store: Store | StoreTransaction, letter: DeadLetter, payload: dict[str, Any]
 ) -> dict[str, Any]:
+    from ..store import NotFound, OutboxStatus
+
     outbox_id = payload.get("outbox_id")
     if not isinstance(outbox_id, int):
         raise ItsmhubError(f"dead letter {letter.id} names no outbox item to replay")
@@ -197,6 +199,8 @@ async def _requeue(
 
 
 async def _refetch(hub: AdminHub, letter: DeadLetter, payload: dict[str, Any]) -> dict[str, Any]:
+    from ..engine import Hub, refetch
+
     remote_id = payload.get("remote_id")
     try:
         kind = RecordKind(payload.get("kind"))
@@ -239,6 +243,8 @@ def describe(letter: DeadLetter, *, payload: bool) -> dict[str, Any]:
 
 
 async def _letter(hub: AdminHub, letter_id: int) -> DeadLetter:
+    from ..store import NotFound
+
     letter = await hub.store.get_dead_letter(letter_id) if hub.store else None
     if letter is None:
         raise NotFound(
@@ -262,8 +268,8 @@ def _detail(letter: DeadLetter) -> dict[str, Any]:
     return {"letter_id": letter.id, "record_key": letter.record_key, "reason": letter.reason}
 
 
-def _outcome(letter: DeadLetter, status: DeadLetterStatus, *, changed: bool) -> dict[str, Any]:
-    return {"ok": True, "id": letter.id, "status": status.value, "changed": changed}
+def _outcome(letter: DeadLetter, status: str, *, changed: bool) -> dict[str, Any]:
+    return {"ok": True, "id": letter.id, "status": str(status), "changed": changed}
 
 
 def _error(letter: dict[str, Any]) -> str:

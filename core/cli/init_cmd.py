@@ -22,7 +22,9 @@ def example_config() -> str:
 def init_command(ctx: click.Context, path: Path | None) -> None:
     """Write a starter config to PATH (default: the --config file).
 
-    The file is the commented example; edit it, then run `itsmhub config check`.
+    The file is the commented example. As written it runs against the ServiceNow
+    emulator (`itsmhub emulate servicenow`, port 8080) with the connectors that cannot
+    pull yet switched off; edit it for your instances, then run `itsmhub config check`.
     An existing file is never overwritten.
     """
     path = path or ctx.obj["config_path"]
@@ -36,5 +38,7 @@ def init_command(ctx: click.Context, path: Path | None) -> None:
     except OSError as exc:
         click.echo(f"error: cannot write {path}: {exc.strerror}", err=True)
         raise SystemExit(EXIT_FAILURE) from None
-    click.echo(f"wrote {path}")
-    click.echo(f"next: fill in your instances, then run: itsmhub config check {path}")
+    click.echo(f"wrote {path}, set up for the ServiceNow emulator on 127.0.0.1:8080")
+    click.echo("next: itsmhub emulate servicenow --seed 1   (in another terminal)")
+    click.echo("      export SERVICENOW_PASSWORD=admin")
+    click.echo(f"      itsmhub --config {path} config check && itsmhub --config {path} sync --once")

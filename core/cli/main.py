@@ -5,7 +5,6 @@ Exit codes: 0 ok, 1 the command failed, 2 usage or config error.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -18,6 +17,7 @@ import click
 from .. import __version__
 from ..config import ConfigInvalid
 from ..errors import ConfigError, ItsmhubError
+from . import logs
 from .output import print_error, print_issues
 
 EXIT_OK = 0
@@ -58,7 +58,7 @@ def _json_requested() -> bool:
     return False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=logs.Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="itsmhub")
 @click.option(
     "-c",
@@ -70,21 +70,12 @@ def _json_requested() -> bool:
     show_default=True,
     help="The config file (or set ITSMHUB_CONFIG).",
 )
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, verbose: int) -> None:
+def cli(ctx: click.Context, config_path: Path) -> None:
     """Keep incidents, problems and known errors in step across your ITSM tools."""
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
-    _configure_logging(verbose)
-
-
-def _configure_logging(verbose: int) -> None:
-    from ..http.redact import install_redaction
-
-    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    install_redaction(logging.getLogger())
+    logs.configure_default(ctx)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

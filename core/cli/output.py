@@ -5,17 +5,22 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from ..config import ConfigIssue
 from ..errors import ItsmhubError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..config import ConfigIssue
 
 
 def console(*, stderr: bool = False) -> Console:
+    # rich is imported here, not at the top: the CLI starts (and completes) without it.
+    from rich.console import Console
+
     # Wide enough that tables don't wrap into unreadable columns in CI logs and pipes.
     return Console(stderr=stderr, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
@@ -25,6 +30,8 @@ def print_json(data: Any) -> None:
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for column in columns:
         table.add_column(column, overflow="fold")

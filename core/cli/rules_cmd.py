@@ -3,47 +3,29 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..durations import parse_duration
-from ..engine import Hub
-from ..engine.rules_run import explain, problem_candidates, run_over_history
 from ..rules.proposals import AddLink, AddNote, AnyProposal, CreateProblem, ResolveIncident
-from ..store import NotFound
 from .context import AdminHub, run_admin, run_engine
 from .main import cli, handle_errors
 from .output import print_json, print_table
+from .progress import Progress
 from .records_cmd import resolve
-from .sync_cmd import _Progress
+from .times import ALL, When, since_option
+
+if TYPE_CHECKING:
+    from ..engine import Hub
 
 
-def _window(ctx: click.Context, param: click.Parameter, value: str) -> timedelta | None:
-    """``--since``: a duration, or None for all of history."""
-    if value == "all":
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+def _start(hub: Hub, since: When) -> datetime | None:
+    """Where history starts for ``--since``: a moment, or None for the beginning."""
+    return None if since is ALL else since.resolve(hub.clock())
 
 
-def _start(hub: Hub, window: timedelta | None) -> datetime | None:
-    """Where history starts for ``--since``: that long before now, or the beginning."""
-    return hub.clock() - window if window is not None else None
-
-
-SINCE = click.option(
-    "--since",
-    "window",
-    metavar="DURATION",
-    default="90d",
-    show_default=True,
-    callback=_window,
-    help="How far back to look, e.g. 30d, 12w ('all' for everything).",
-)
+SINCE = since_option(default="90d", help="How far back to look.")
 RULE = click.option("--rule", "only", metavar="NAME", help="Only this rule (even if disabled).")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 LIMIT = click.option("--limit", default=50, show_default=True, help="Rows to print at most.")
@@ -62,9 +44,10 @@ def rules_group() -> None:
 @click.pass_context
 @handle_errors
 def dry_run_command(
-    ctx: click.Context, window: timedelta | None, only: str | None, as_json: bool, limit: int
+    ctx: click.Context, since: When, only: str | None, as_json: bool, limit: int
 ) -> None:
     """Print what every rule would link, note and create, with the evidence; write nothing."""
+    from ..engine.rules_run import run_over_history
 
     shown: list[AnyProposal] = []
 
@@ -75,8 +58,8 @@ def dry_run_command(
 
     async def work(admin: AdminHub) -> Any:
         hub = _offline_hub(admin)
-        start = _start(hub, window)
-        with _Progress(enabled=not as_json) as advance:
+        start = _start(hub, since)
+        with Progress(enabled=not as_json, unit="tickets") as advance:
             return await run_over_history(hub, since=start, only=only, progress=advance, sink=keep)
 
     report = run_admin(ctx, work)
@@ -89,13 +72,12 @@ def dry_run_command(
 @JSON
 @click.pass_context
 @handle_errors
-def apply_command(
-    ctx: click.Context, window: timedelta | None, only: str | None, as_json: bool
-) -> None:
+def apply_command(ctx: click.Context, since: When, only: str | None, as_json: bool) -> None:
     """Do what "rules dry-run" shows; the changes leave through the outbox on the next sync."""
+    from ..engine.rules_run import run_over_history
 
     async def work(hub: Hub) -> Any:
-        start = _start(hub, window)
+        start = _start(hub, since)
         return await run_over_history(hub, since=start, only=only, apply=True)
 
     report = run_engine(ctx.obj["config_path"], work)
@@ -127,6 +109,8 @@ def explain_command(ctx: click.Context, ident: str, only: str | None, as_json: b
 
     IDENT is a hub id, or SYSTEM:KEY (jira:OPS-12) or SYSTEM:REMOTE_ID.
     """
+    from ..engine.rules_run import explain
+    from ..store import NotFound
 
     async def work(admin: AdminHub) -> Any:
         store = admin.require_store()
@@ -176,41 +160,42 @@ def problems_group() -> None:
     help="Incidents a cluster needs (default: the recurrence rule's threshold).",
 )
 @JSON
-@click.option("--limit", default=20, show_default=True, help="Clusters to print at most.")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Clusters to show at most (--json says when more were found).",
+)
 @click.pass_context
 @handle_errors
 def candidates_command(
-    ctx: click.Context, window: timedelta | None, min_size: int | None, as_json: bool, limit: int
+    ctx: click.Context, since: When, min_size: int | None, as_json: bool, limit: int
 ) -> None:
     """Rank recurring clusters no problem covers yet, most disruptive first."""
+    from ..engine.rules_run import problem_candidates
 
     async def work(admin: AdminHub) -> Any:
         hub = _offline_hub(admin)
-        start = _start(hub, window)
+        start = _start(hub, since)
         return await problem_candidates(hub, since=start, min_size=min_size)
 
-    found = run_admin(ctx, work)[:limit]
+    everything = run_admin(ctx, work)
+    found = everything[:limit]
+    truncated = len(everything) > limit
     if as_json:
         print_json(
-            [
-                {
-                    "title": c.title,
-                    "fingerprint": c.fingerprint,
-                    "incidents": [f.record_id for f in c.incidents],
-                    "keys": [f.name for f in c.incidents],
-                    "people": len(c.people),
-                    "departments": sorted(c.departments),
-                    "systems": c.systems,
-                    "disruption": c.disruption,
-                    "first": c.first.isoformat(),
-                    "last": c.last.isoformat(),
-                }
-                for c in found
-            ]
+            {
+                "candidates": [_candidate(c) for c in found],
+                "total": len(everything),
+                "limit": limit,
+                "truncated": truncated,
+            }
         )
         return
+    more = f", first {limit} of {len(everything)}; --limit for more" if truncated else ""
     print_table(
-        "problem candidates (most disruptive first)",
+        f"problem candidates (most disruptive first{more})",
         ["disruption", "incidents", "people", "depts", "systems", "first", "last", "like"],
         [
             (
@@ -228,8 +213,28 @@ def candidates_command(
     )
 
 
+def _candidate(c: Any) -> dict[str, Any]:
+    """One cluster as data. Keys name their system: INC numbers repeat across instances."""
+    return {
+        "title": c.title,
+        "fingerprint": c.fingerprint,
+        "incidents": [f.record_id for f in c.incidents],
+        "keys": [
+            {"system": f.origin, "key": f.name, "record_id": f.record_id} for f in c.incidents
+        ],
+        "people": len(c.people),
+        "departments": sorted(c.departments),
+        "systems": c.systems,
+        "disruption": c.disruption,
+        "first": c.first.isoformat(),
+        "last": c.last.isoformat(),
+    }
+
+
 def _offline_hub(admin: AdminHub) -> Hub:
     """A hub over the store alone: reading history needs no connector and no secret."""
+    from ..engine import Hub
+
     return Hub(
         config=admin.config, plugins=admin.plugins, store=admin.require_store(), connectors={}
     )

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anyio
 import click
 
-from ..engine import CycleReport, Hub, backfill, plan, sync_once
 from ..model import RecordKind
 from .context import run_engine
 from .main import EXIT_FAILURE, cli, handle_errors
 from .output import print_json, print_table
+from .progress import Progress
+from .render import human
+from .times import When, resolve_range, since_option, until_option
+
+if TYPE_CHECKING:
+    from ..engine import CycleReport, Hub
 
 
 @cli.command("sync")
@@ -36,6 +38,8 @@ def sync_command(
     Without --once it runs a cycle every [sync] interval until interrupted.
     Exits 1 if a connector failed in the (last) cycle.
     """
+    from ..engine import plan, sync_once
+
     config_path: Path = ctx.obj["config_path"]
     if show_plan:
         writes = run_engine(config_path, lambda hub: plan(hub, only=only))
@@ -51,6 +55,10 @@ def sync_command(
 
 
 async def _forever(hub: Hub, only: str | None, as_json: bool) -> None:
+    import anyio
+
+    from ..engine import sync_once
+
     interval = hub.config.sync.interval.total_seconds()
     while True:
         report = await sync_once(hub, only=only)
@@ -60,8 +68,8 @@ async def _forever(hub: Hub, only: str | None, as_json: bool) -> None:
 
 @cli.command("backfill")
 @click.option("--connector", "name", required=True, metavar="NAME", help="The connector to read.")
-@click.option("--since", required=True, type=click.DateTime(), help="Start (inclusive), UTC.")
-@click.option("--until", type=click.DateTime(), help="End (exclusive), UTC; default now.")
+@since_option(required=True, allow_all=False, help="Start (inclusive).")
+@until_option(help="End (exclusive); default now.")
 @click.option(
     "--kind",
     "kinds",
@@ -76,8 +84,8 @@ async def _forever(hub: Hub, only: str | None, as_json: bool) -> None:
 def backfill_command(
     ctx: click.Context,
     name: str,
-    since: datetime,
-    until: datetime | None,
+    since: When,
+    until: When | None,
     kinds: tuple[str, ...],
     dry_run: bool,
     as_json: bool,
@@ -86,15 +94,17 @@ def backfill_command(
 
     The cursor is neither used nor moved, so a backfill can run while sync runs.
     """
-    start = since.replace(tzinfo=UTC)
-    end = until.replace(tzinfo=UTC) if until else None
+    from ..engine import backfill
+
+    start, end = resolve_range(since, until, datetime.now(UTC))
+    assert start is not None  # --since is required and cannot be "all"
 
     async def work(hub: Hub) -> dict[str, Any]:
         streams = hub.streams_of(name)
         if kinds:  # the streams yielding the kinds asked for
             streams = [s for s in streams if s.kinds & {RecordKind(k) for k in kinds}]
         totals: dict[str, Any] = {}
-        with _Progress(enabled=not as_json) as advance:
+        with Progress(enabled=not as_json) as advance:
             for stream in (s for s in streams if s.backfill):
                 stats = await backfill(
                     hub, name, stream, since=start, until=end, dry_run=dry_run, progress=advance
@@ -117,60 +127,32 @@ def backfill_command(
     )
 
 
-class _Progress:
-    """A rich progress bar (records, rate, elapsed) on a terminal; plain lines otherwise."""
-
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled = enabled
-        self.count = 0
-        self.bar: Any = None
-
-    def __enter__(self) -> Callable[[int], None]:
-        if self.enabled and sys.stderr.isatty():
-            from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
-
-            self.bar = Progress(
-                "[progress.description]{task.description}",
-                MofNCompleteColumn(),
-                "{task.speed} rec/s",
-                TimeElapsedColumn(),
-                transient=False,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task("records", total=None)
-        return self.advance
-
-    def advance(self, n: int) -> None:
-        self.count += n
-        if self.bar is not None:
-            self.bar.update(self.task, advance=n)
-        elif self.enabled and self.count % 1000 == 0:
-            click.echo(f"{self.count} records", err=True)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-        elif self.enabled:
-            click.echo(f"{self.count} records read", err=True)
-
-
 def _print_report(report: CycleReport, as_json: bool) -> None:
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    rules = report.rules
     if as_json:
         print_json(
             {
                 "at": stamp,
                 "ok": report.ok,
                 "connectors": {
-                    name: {"pull": asdict(r.pull), "push": asdict(r.push), "errors": r.errors}
+                    name: {
+                        "pull": asdict(r.pull),
+                        "push": asdict(r.push),
+                        "errors": r.errors,
+                        "held_by_another_worker": not r.held,
+                    }
                     for name, r in report.connectors.items()
                 },
                 "rules": {
-                    "seen": report.rules.seen,
-                    "proposed": dict(report.rules.counts),
-                    "applied": report.rules.applied,
-                    "errors": report.rules.errors,
-                },
+                    "seen": rules.seen,
+                    "proposed": dict(rules.counts),
+                    "applied": rules.applied,
+                    "proposals": [p.model_dump(mode="json") for p in rules.proposals],
+                    "errors": rules.errors,
+                }
+                if rules is not None
+                else None,
             }
         )
         return
@@ -205,8 +187,7 @@ def _print_report(report: CycleReport, as_json: bool) -> None:
         ],
         rows,
     )
-    rules = report.rules
-    if rules.seen or rules.errors:
+    if rules is not None and (rules.seen or rules.errors):
         proposed = ", ".join(f"{n} {action}" for action, n in sorted(rules.counts.items()))
         click.echo(
             f"rules: {rules.seen} tickets looked at, {proposed or 'nothing proposed'}, "
@@ -224,7 +205,9 @@ def _print_plan(writes: list[dict[str, Any]], as_json: bool) -> None:
     rows = []
     for w in writes:
         changes = ", ".join(
-            f"{name}: {v.get('old')!r} → {v['new']!r}" if "old" in v else f"{name}={v['new']!r}"
+            f"{name}: {human(v.get('old'))} → {human(v['new'])}"
+            if "old" in v
+            else f"{name}: {human(v['new'])}"
             for name, v in w["fields"].items()
         )
         rows.append(

@@ -1,7 +1,14 @@
 """Loading and validating ``config.toml``."""
 
 from .issues import ConfigInvalid, ConfigIssue
-from .loader import iter_secret_refs, load_config, read_toml, secret_issues, validate_config
+from .loader import (
+    iter_secret_refs,
+    load_config,
+    read_toml,
+    scheme_issues,
+    secret_issues,
+    validate_config,
+)
 from .models import Config, ConflictPolicy, NetworkSettings, StoreSettings, SyncSettings
 
 __all__ = [
@@ -15,6 +22,7 @@ __all__ = [
     "iter_secret_refs",
     "load_config",
     "read_toml",
+    "scheme_issues",
     "secret_issues",
     "validate_config",
 ]

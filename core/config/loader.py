@@ -12,12 +12,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..connector import ConnectorSettings
-from ..errors import ConfigError
+from ..errors import ConfigError, SecretNotFound
 from ..plugins import Plugins
 from ..rules.base import RuleSettings
 from ..secrets import SecretRef
 from .issues import ConfigInvalid, ConfigIssue, issues_from_validation, key_path
 from .models import Config, RawConfig
+from .secret_schemes import BUILTIN_SCHEMES, secret_backends, unhandled_scheme
 from .urls import vendor_url_issues
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -199,17 +200,40 @@ def _references(
 
 
 def secret_issues(config: Config, plugins: Plugins) -> list[ConfigIssue]:
-    """Resolve every secret reference once, reporting each that resolves to nothing."""
+    """Resolve every secret reference once, reporting each that resolves to nothing
+    (and each whose scheme nothing installed can answer, see :func:`scheme_issues`)."""
     issues = []
-    for name, settings in config.connectors.items():
-        if not settings.enabled:
+    backends = secret_backends(plugins)
+    for path, ref in _enabled_secret_refs(config):
+        if problem := unhandled_scheme(ref, plugins):
+            issues.append(ConfigIssue(key_path(path), *problem, value=repr(str(ref))))
             continue
-        for path, ref in iter_secret_refs(settings, ["connectors", name]):
-            try:
-                plugins.resolve_secret(ref)
-            except ConfigError as exc:
-                issues.append(ConfigIssue(key_path(path), exc.message, exc.fix))
+        try:
+            plugins.resolve_secret(ref)
+        except SecretNotFound as exc:
+            fix = exc.fix
+            if ref.scheme not in BUILTIN_SCHEMES:  # no variable or file will help here
+                fix = f"check that {ref} exists where {', '.join(backends)} looks"
+            issues.append(ConfigIssue(key_path(path), exc.message, fix))
+        except ConfigError as exc:
+            issues.append(ConfigIssue(key_path(path), exc.message, exc.fix))
     return issues
+
+
+def scheme_issues(config: Config, plugins: Plugins) -> list[ConfigIssue]:
+    """Secret references whose scheme no installed backend answers: errors a config
+    check reports without resolving anything (no secret value is read)."""
+    return [
+        ConfigIssue(key_path(path), *problem, value=repr(str(ref)))
+        for path, ref in _enabled_secret_refs(config)
+        if (problem := unhandled_scheme(ref, plugins))
+    ]
+
+
+def _enabled_secret_refs(config: Config) -> Iterator[tuple[list[str | int], SecretRef]]:
+    for name, settings in config.connectors.items():
+        if settings.enabled:
+            yield from iter_secret_refs(settings, ["connectors", name])
 
 
 def iter_secret_refs(

@@ -78,6 +78,14 @@ class SyncSettings(BaseModel):
     )
     max_attempts: int = Field(8, ge=1, le=100, description="outbox tries before dead letter")
     concurrency: int = Field(4, ge=1, le=64, description="pushes in flight per connector")
+    retry_base: Duration = Field(
+        timedelta(seconds=10),
+        description="first wait before an outbox write is tried again (when the vendor "
+        "said nothing); each further try waits up to twice as long, with jitter",
+    )
+    retry_cap: Duration = Field(
+        timedelta(minutes=15), description="the longest wait between outbox tries"
+    )
 
 
 class Config(BaseModel):

@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from ..plugins import Plugins, load_plugins
 from ..secrets import SecretRef
+from .meanings import meaning
 from .models import NetworkSettings, StoreSettings, SyncSettings
 from .settings_models import models_in, tag_of
 
@@ -62,20 +63,23 @@ def render(plugins: Plugins) -> str:
         title = f'`type = "{name}"`' + (
             f": {rule_type.description}" if rule_type.description else ""
         )
-        parts.append(_section(title, rule_type.settings_model, level=3))
+        parts.append(_section(title, rule_type.settings_model, level=3, rule_type=name))
     return "\n".join(parts)
 
 
-def _section(title: str, model: type[BaseModel], *, level: int = 2) -> str:
+def _section(
+    title: str, model: type[BaseModel], *, level: int = 2, rule_type: str | None = None
+) -> str:
     lines = [f"{'#' * level} {title}", ""]
     doc = (model.__doc__ or "").strip().splitlines()
     if doc and not doc[0].startswith(("Settings every", "A config")):
         lines += [doc[0], ""]
     lines += ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
     for key, field in _fields(model, ""):
+        text = field.description or (meaning(rule_type, key) if rule_type else "")
         lines.append(
             f"| `{key}` | {_type(field.annotation)} | {_default(field)} | "
-            f"{' '.join((field.description or '').split()).replace('|', '/')} |"
+            f"{' '.join(text.split()).replace('|', '/')} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -83,12 +87,21 @@ def _section(title: str, model: type[BaseModel], *, level: int = 2) -> str:
 def _fields(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, FieldInfo]]:
     for name, field in model.model_fields.items():
         key = f"{prefix}{field.alias or name}"
-        members = models_in(field.annotation)
+        # A RootModel (a `when` table) holds keys of the admin's choosing: one value.
+        members = [m for m in models_in(field.annotation) if not issubclass(m, RootModel)]
         if len(members) == 1:
             yield from _fields(members[0], f"{key}.")
             continue
         yield key, field
-        for member in members:  # a tagged union: each alternative's keys, labelled
+        tags = [t for t in map(tag_of, members) if t is not None]
+        if tags:  # a tagged union: its tag key, then each alternative's keys, labelled
+            values = " or ".join(json.dumps(value) for _, value in tags)
+            choices = typing.Literal[tuple(value for _, value in tags)]  # type: ignore[valid-type]
+            picks = FieldInfo(
+                annotation=choices, description=f"which kind of {key} table: {values}"
+            )
+            yield f"{key}.{tags[0][0]}", picks
+        for member in members:
             tag = tag_of(member)
             for sub_key, sub in _fields(member, f"{key}.") if tag else ():
                 if not sub_key.endswith(f".{tag[0]}"):
@@ -118,6 +131,8 @@ def _type_name(annotation: Any) -> str:
         return f"table of {_type_name(args[1])}" if args else "table"
     if annotation is SecretRef:
         return "secret reference"
+    if isinstance(annotation, type) and issubclass(annotation, RootModel):
+        return "table of conditions" if annotation.__name__ == "Conditions" else "table"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         tag = tag_of(annotation)
         return f"table ({tag[0]} = {json.dumps(tag[1])})" if tag else "table"
@@ -139,6 +154,8 @@ def _default(field: FieldInfo) -> str:
     if field.default is PydanticUndefined and field.default_factory is None:
         return "required"
     value = field.get_default(call_default_factory=True)
+    if isinstance(value, RootModel):
+        value = value.root
     if isinstance(value, BaseModel):
         return ""
     if isinstance(value, Enum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 
@@ -21,14 +22,18 @@ class EmulatorClock:
         self._offset = timedelta(0)
         self._frozen: datetime | None = start.astimezone(UTC) if start else None
         self._tick = tick
+        # Emulators served side by side (in threads) may share one clock: each reading of a
+        # ticking clock must be its own moment.
+        self._lock = threading.Lock()
 
     def now(self) -> datetime:
         if self._frozen is None:
             return datetime.now(UTC) + self._offset
-        current = self._frozen
-        if self._tick:
-            self._frozen = current + self._tick
-        return current
+        with self._lock:
+            current = self._frozen
+            if self._tick:
+                self._frozen = current + self._tick
+            return current
 
     __call__ = now
 

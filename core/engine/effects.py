@@ -15,6 +15,7 @@ from typing import Any
 from ..model import (
     AnyRecordType,
     Comment,
+    Impact,
     Incident,
     IncidentStatus,
     Link,
@@ -22,13 +23,14 @@ from ..model import (
     PersonRef,
     Problem,
     ProblemStatus,
+    Urgency,
     Visibility,
 )
 from ..model.records import ResolutionCode
 from ..rules.facts import TICKET_KINDS
 from ..rules.proposals import AddLink, AddNote, AnyProposal, CreateProblem, ResolveIncident
 from ..store import StoreTransaction, VersionConflict
-from .fanout import enqueue_comment, enqueue_link, propagate, queue_create
+from .fanout import Fanout, TransactionSink
 from .hub import Hub
 
 _CLOSED_PROBLEM = frozenset({ProblemStatus.RESOLVED, ProblemStatus.CLOSED, ProblemStatus.CANCELED})
@@ -73,12 +75,15 @@ async def _create_problem(hub: Hub, tx: StoreTransaction, proposal: CreateProble
     if not waiting:
         return False
     now = hub.clock()
+    impact, urgency = _worst(waiting)
     problem = Problem(
         id=proposal.problem_id,
         title=proposal.title,
         description=proposal.description,
         service=proposal.service,
         category=proposal.category,
+        impact=impact,
+        urgency=urgency,
         created_at=now,
         updated_at=now,
     )
@@ -87,8 +92,8 @@ async def _create_problem(hub: Hub, tx: StoreTransaction, proposal: CreateProble
     except VersionConflict:
         return False
     if proposal.create_in in hub.connectors:
-        await queue_create(
-            tx, proposal.create_in, problem.id, rule=proposal.rule, options=proposal.options
+        await _fanout(hub, tx).queue_create(
+            proposal.create_in, problem, rule=proposal.rule, options=proposal.options
         )
     reason = f"{proposal.rule}: {proposal.reason}"
     for member in waiting:
@@ -100,6 +105,14 @@ async def _create_problem(hub: Hub, tx: StoreTransaction, proposal: CreateProble
         )
         await _link(hub, tx, member, link)
     return True
+
+
+def _worst(members: list[AnyRecordType]) -> tuple[Impact | None, Urgency | None]:
+    """The widest impact and the highest urgency among a problem's incidents (1 is the
+    most), so a problem opened for P1 incidents is not born a P4."""
+    impacts = [m.impact for m in members if isinstance(m, Incident) and m.impact]
+    urgencies = [m.urgency for m in members if isinstance(m, Incident) and m.urgency]
+    return min(impacts, default=None), min(urgencies, default=None)
 
 
 async def _has_open_problem(tx: StoreTransaction, record: AnyRecordType) -> bool:
@@ -131,8 +144,9 @@ async def _link(hub: Hub, tx: StoreTransaction, record: AnyRecordType, link: Lin
         return False
     record.links = [*record.links, link]
     await tx.put_record(record)
+    fanout = _fanout(hub, tx)
     for system in _systems(hub, record):
-        await enqueue_link(tx, system, record.id, link)
+        await fanout.link(system, record, link)
     return True
 
 
@@ -151,8 +165,9 @@ async def _add_note(hub: Hub, tx: StoreTransaction, proposal: AddNote) -> bool:
     )
     record.comments = [*record.comments, note]
     await tx.put_record(record)
+    fanout = _fanout(hub, tx)
     for system in _systems(hub, record):
-        await enqueue_comment(tx, system, record.id, note.id)
+        await fanout.comment(system, record, note.id)
     return True
 
 
@@ -175,8 +190,13 @@ async def _resolve(hub: Hub, tx: StoreTransaction, proposal: ResolveIncident) ->
         }
     )
     await tx.put_record(resolved)
-    await propagate(hub, tx, resolved, source=HUB_SOURCE)
+    bases = {b.system: b for b in await tx.bases_of(resolved.id)}
+    await _fanout(hub, tx).propagate(resolved, bases, source=HUB_SOURCE)  # type: ignore[arg-type]
     return True
+
+
+def _fanout(hub: Hub, tx: StoreTransaction) -> Fanout:
+    return Fanout(hub, TransactionSink(tx, HUB_SOURCE))
 
 
 def _systems(hub: Hub, record: AnyRecordType) -> list[str]:

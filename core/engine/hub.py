@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,13 +14,13 @@ from ..config import Config
 from ..connector import Connector, ConnectorContext
 from ..errors import ConfigError
 from ..exchange import Stream
-from ..model import RecordKind, utcnow
+from ..model import AnyRecordType, Link, RecordKind, utcnow
 from ..plugins import Plugins
 from ..store import Store
 from .routing import Router
 
 if TYPE_CHECKING:
-    from .rules_run import RulesStep
+    from .cycle import Step
 
 #: The record kinds the engine syncs; people and devices come from enrichers.
 SYNCED_KINDS = (RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR)
@@ -35,15 +35,13 @@ class Hub:
     store: Store
     connectors: dict[str, Connector]
     clock: Callable[[], datetime] = utcnow
+    steps: Sequence[Step] = ()
+    """What a cycle runs between its pulls and its pushes (enrichment, rules), in order;
+    handed in by whoever opens the hub (see :func:`itsmhub.engine.open_hub`)."""
     router: Router = field(init=False)
-    rules_step: RulesStep = field(init=False)
 
     def __post_init__(self) -> None:
         self.router = Router(self.config)
-        # Imported here: the rules step acts through the engine, which imports this module.
-        from .rules_run import RulesStep
-
-        self.rules_step = RulesStep()
 
     @classmethod
     @asynccontextmanager
@@ -54,6 +52,7 @@ class Hub:
         *,
         clock: Callable[[], datetime] = utcnow,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+        steps: Sequence[Step] = (),
     ) -> AsyncIterator[Hub]:
         """Open the store and build the enabled connectors; close them all on exit."""
         async with AsyncExitStack() as stack:
@@ -80,7 +79,12 @@ class Hub:
                 stack.push_async_callback(connector.aclose)
                 connectors[name] = connector
             yield cls(
-                config=config, plugins=plugins, store=store, connectors=connectors, clock=clock
+                config=config,
+                plugins=plugins,
+                store=store,
+                connectors=connectors,
+                clock=clock,
+                steps=steps,
             )
 
     def kinds_of(self, name: str) -> list[RecordKind]:
@@ -106,6 +110,25 @@ class Hub:
         """The neutral fields a connector can hold (None: all of them)."""
         connector = self.connectors.get(name)
         return connector.synced_fields if connector is not None else None
+
+    def cannot(
+        self, target: str, record: AnyRecordType, operation: str, link: Link | None = None
+    ) -> str | None:
+        """Why ``target`` cannot take a write of ``operation`` for ``record``, or None.
+
+        Checked before a row is queued, so a write a connector cannot make is never
+        tried (the reason is audited instead)."""
+        connector = self.connectors.get(target)
+        if connector is None:
+            return f"{target!r} is not an enabled connector"
+        if not type(connector).can(operation):
+            what = operation.replace("_", " ")
+            return f"the {connector.kind} connector cannot {what} (not implemented)"
+        if operation == "create" and record.kind not in connector.record_kinds:
+            return f"{target} holds no {record.kind.value} records"
+        if link is not None and connector.link_kinds and link.kind not in connector.link_kinds:
+            return f"{target} keeps no {link.kind.value} links"
+        return None
 
     def connector(self, name: str) -> Connector:
         try:

@@ -12,9 +12,9 @@ from typing import Any
 from pydantic import JsonValue
 
 from ..store import OutboxOperation, StoreTransaction
-from .cycle import pull_stream, rolled_back
 from .fields import changed, sync_fields
 from .hub import Hub
+from .pull import pull_stream, rolled_back
 
 
 @dataclass

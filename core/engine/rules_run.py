@@ -23,6 +23,7 @@ from ..rules.candidates import Candidate, add_departments, find_candidates
 from ..rules.catalog import Catalog
 from ..rules.facts import TicketFacts
 from ..rules.proposals import AnyProposal
+from ..rules.recurrence import RecurrenceEvaluator
 from ..rules.session import PROBLEMS, TICKETS, RuleSession, has_rules
 from .effects import carry_out
 from .hub import Hub
@@ -189,6 +190,8 @@ class RulesStep:
     moved by another worker) rebuilds it by replaying the rules' window.
     """
 
+    name = "rules"
+
     def __init__(self) -> None:
         self.session: RuleSession | None = None
         self.position: tuple[datetime, str] | None = None
@@ -327,6 +330,10 @@ async def explain(hub: Hub, record_id: str, *, only: str | None = None) -> Expla
             mine.append(proposal)
 
     await replay(hub, session, since=facts.opened_at - session.window, now=now, sink=keep)
+    for evaluator in session.evaluators:
+        if isinstance(evaluator, RecurrenceEvaluator):
+            # What the replay taught it: the exemplar the ticket resembled, and how much.
+            checks[evaluator.name] += evaluator.learned(facts)
     return Explanation(facts=facts, rules=checks, proposals=mine)
 
 

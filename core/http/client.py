@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
+from .. import chaos
 from ..errors import ConfigError
 from .budgets import BudgetPacer, RateBudget
 from .dialect import DIALECT_EXTENSION, GENERIC, VendorDialect
@@ -83,6 +84,11 @@ def _verify(settings: HttpSettings) -> ssl.SSLContext | bool:
         ) from exc
 
 
+async def _kill_point(response: httpx.Response) -> None:
+    """The crash test's point after a vendor answered (see ``itsmhub.chaos``)."""
+    chaos.reached(f"http:{response.request.method} {response.request.url.path}")
+
+
 def build_client(
     settings: HttpSettings,
     *,
@@ -125,6 +131,8 @@ def build_client(
 
     request_hooks: list[RequestHook] = [tag]
     response_hooks: list[ResponseHook] = [log_response]
+    if chaos.armed():
+        response_hooks.append(_kill_point)
     if not isinstance(budgets, BudgetPacer):
         budgets = BudgetPacer(budgets)
     if budgets.budgets:

@@ -69,7 +69,8 @@ STATUS_RESOLUTIONS: Mapping[int, Resolution] = MappingProxyType(
         401: Resolution(
             ConfigError,
             "the vendor did not accept the credentials",
-            fix="check the token; it may have expired or been revoked",
+            fix="check the credentials the connector signs in with (user and password, or "
+            "API token): they may be wrong, expired or revoked",
         ),
         # 403 is a per-record refusal far more often than a connector-wide one: Jira issue
         # security, ServiceNow ACLs, business rules and data policies all answer 403 for one
@@ -172,14 +173,21 @@ def resolve_status(
     return UNMAPPED_STATUS
 
 
-def _where(request: httpx.Request | None) -> str:
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _where(request: httpx.Request | None, *, port: bool = False) -> str:
     # Scheme, host, port and path: enough to see a wrong address at a glance. Never the
-    # query string, which carries search terms and, at times, tokens.
+    # query string, which carries search terms and, at times, tokens. ``port`` spells out
+    # a default port too: when nothing answered, the port may be what is wrong.
     if request is None:
         return "HTTP request"
     url = request.url
-    port = f":{url.port}" if url.port is not None else ""
-    return f"{request.method} {url.scheme}://{url.host}{port}{url.path}"
+    number = (
+        url.port if url.port is not None else (_DEFAULT_PORTS.get(url.scheme) if port else None)
+    )
+    shown = f":{number}" if number is not None else ""
+    return f"{request.method} {url.scheme}://{url.host}{shown}{url.path}"
 
 
 def _build(
@@ -277,7 +285,7 @@ def classify_exception(exc: httpx.HTTPError) -> ItsmhubError:
         request = None
     # Redact before truncating, so no half of a secret survives the cut.
     detail = redact_text(str(exc))[:200] or type(exc).__name__
-    message = f"{_where(request)} failed: {resolution.meaning} ({detail})"
+    message = f"{_where(request, port=True)} failed: {resolution.meaning} ({detail})"
     return _build(resolution, message, status=None, retry_after=None)
 
 

@@ -23,7 +23,7 @@ import anyio
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from ..errors import ItsmhubError, TransientError
+from ..errors import ConfigError, ItsmhubError, TransientError
 from .errors import Resolution, annotate, classify, classify_exception, is_replay_safe
 from .ratelimit import Clock, Sleep
 from .redact import redact_exception
@@ -38,10 +38,58 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 _jitter = random.Random()  # noqa: S311
 
 
+def full_jitter(attempt: int, base: float, cap: float, rand: random.Random = _jitter) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based): a uniform draw
+    below ``base * 2**(attempt-1)``, capped at ``cap`` ("full jitter": retries of many
+    workers spread apart instead of arriving together)."""
+    return rand.uniform(0.0, min(cap, base * 2.0 ** (max(attempt, 1) - 1)))
+
+
 def backoff(attempt: int, settings: HttpSettings, rand: random.Random = _jitter) -> float:
-    """Full-jitter exponential backoff after failed attempt number ``attempt`` (1-based)."""
-    cap = min(settings.max_backoff, settings.backoff_base * 2.0 ** (attempt - 1))
-    return rand.uniform(0.0, cap)
+    """:func:`full_jitter` with the HTTP client's base and cap, for in-process retries."""
+    return full_jitter(attempt, settings.backoff_base, settings.max_backoff, rand)
+
+
+async def read_capped(response: httpx.Response, limit: int) -> httpx.Response:
+    """Read a streamed response whole, refusing one over ``limit`` bytes (decoded) before
+    it is all in memory. The answer comes back read, as ``client.send`` would return it."""
+    try:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _too_large(response, limit)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(response, limit)
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    # The body is decoded already: the new response must not decode it again.
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=b"".join(chunks),
+        request=response.request,
+        extensions=response.extensions,
+    )
+
+
+def _too_large(response: httpx.Response, limit: int) -> ConfigError:
+    request = response.request
+    return ConfigError(
+        f"the answer to {request.method} {request.url.scheme}://{request.url.host}"
+        f"{request.url.path} is over {limit:,} bytes; itsmhub stopped reading it",
+        key="http.max_response_bytes",
+        fix="lower the connector's page_size, or raise [http] max_response_bytes if "
+        "answers this large are expected from this vendor",
+    )
 
 
 async def send_with_retries(
@@ -79,7 +127,9 @@ async def send_with_retries(
     async def attempt() -> httpx.Response:
         request = client.build_request(method, url, **request_kwargs)
         try:
-            response = await client.send(request)
+            response = await read_capped(
+                await client.send(request, stream=True), settings.max_response_bytes
+            )
         except httpx.HTTPError as exc:
             raise note_unsafe(classify_exception(exc)) from redact_exception(exc)
         error = classify(response, overrides=overrides, now=clock())
@@ -131,4 +181,4 @@ async def send_with_retries(
     return response
 
 
-__all__ = ["IDEMPOTENT_METHODS", "backoff", "send_with_retries"]
+__all__ = ["IDEMPOTENT_METHODS", "backoff", "full_jitter", "send_with_retries"]

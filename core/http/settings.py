@@ -7,10 +7,18 @@ named default here (as httpx's ``_config.py`` does with ``DEFAULT_TIMEOUT_CONFIG
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlsplit
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, FilePath, field_validator, model_validator
+
+if TYPE_CHECKING:
+    import httpx
+
+    DEFAULT_TIMEOUT_CONFIG: httpx.Timeout
+    """The default timeouts as an ``httpx.Timeout`` (built on first use)."""
+    DEFAULT_LIMITS: httpx.Limits
+    """The default pool limits as an ``httpx.Limits`` (built on first use)."""
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 """Seconds to open a TCP+TLS connection; vendors that take longer are down for us."""
@@ -19,20 +27,11 @@ DEFAULT_READ_TIMEOUT = 60.0
 DEFAULT_WRITE_TIMEOUT = 60.0
 DEFAULT_POOL_TIMEOUT = 10.0
 """Seconds to wait for a free pooled connection before giving up (then retried)."""
-DEFAULT_TIMEOUT_CONFIG = httpx.Timeout(
-    connect=DEFAULT_CONNECT_TIMEOUT,
-    read=DEFAULT_READ_TIMEOUT,
-    write=DEFAULT_WRITE_TIMEOUT,
-    pool=DEFAULT_POOL_TIMEOUT,
-)
 
 # ServiceNow serves ~4 concurrent API calls per node and Okta's concurrency limit is org-wide:
 # a small pool is polite and still keeps a connector busy.
 DEFAULT_MAX_CONNECTIONS = 10
 DEFAULT_MAX_KEEPALIVE = 5
-DEFAULT_LIMITS = httpx.Limits(
-    max_connections=DEFAULT_MAX_CONNECTIONS, max_keepalive_connections=DEFAULT_MAX_KEEPALIVE
-)
 
 DEFAULT_MAX_ATTEMPTS = 5
 """Attempts per call, the first included; the outbox schedules anything beyond."""
@@ -51,6 +50,7 @@ def _package_version() -> str:
         return "0"
 
 
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 DEFAULT_USER_AGENT = f"itsmhub/{_package_version()}"
 
 _Seconds = Annotated[float, Field(gt=0)]
@@ -100,17 +100,21 @@ class HttpSettings(BaseModel):
 
     user_agent: Annotated[str, Field(min_length=1, max_length=200)] = DEFAULT_USER_AGENT
     """The User-Agent header sent to vendors."""
+    max_response_bytes: Annotated[int, Field(ge=1024)] = DEFAULT_MAX_RESPONSE_BYTES
+    """Largest answer read from a vendor, in bytes (after decompression): a runaway or
+    hostile endpoint must not exhaust memory (OWASP API10). Generous: a 10,000-row
+    ServiceNow page is tens of MB."""
 
     @field_validator("proxy")
     @classmethod
     def _check_proxy(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        url = httpx.URL(value)
-        if url.scheme not in {"http", "https"} or not url.host:
+        url = urlsplit(value)
+        if url.scheme not in {"http", "https"} or not url.hostname:
             raise ValueError("expected a proxy URL such as 'http://proxy.example:3128'")
         # Config files never hold secrets (see itsmhub.secrets): no user:password@ here.
-        if url.userinfo:
+        if url.username is not None or url.password is not None:
             raise ValueError(
                 "proxy URLs with credentials are not supported: config files must never hold "
                 "secrets; use a proxy that authenticates by network or client certificate"
@@ -135,6 +139,8 @@ class HttpSettings(BaseModel):
     @property
     def timeout(self) -> httpx.Timeout:
         """The four timeouts as an ``httpx.Timeout``."""
+        import httpx
+
         return httpx.Timeout(
             connect=self.connect_timeout,
             read=self.read_timeout,
@@ -145,9 +151,20 @@ class HttpSettings(BaseModel):
     @property
     def limits(self) -> httpx.Limits:
         """The pool limits as an ``httpx.Limits``."""
+        import httpx
+
         return httpx.Limits(
             max_connections=self.max_connections, max_keepalive_connections=self.max_keepalive
         )
+
+
+def __getattr__(name: str) -> Any:
+    # httpx objects, built on first use: importing httpx is kept off the CLI's start-up.
+    if name == "DEFAULT_TIMEOUT_CONFIG":
+        return HttpSettings().timeout
+    if name == "DEFAULT_LIMITS":
+        return HttpSettings().limits
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

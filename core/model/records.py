@@ -133,6 +133,14 @@ class Incident(_Prioritised):
     resolution_code: ResolutionCode | None = None
     resolution_notes: OptionalText = None
     device_id: str | None = Field(None, description="the hub Device involved, if known")
+    # SLA targets as the tool that runs the SLA computed them (ServiceNow task_sla, Jira
+    # Service Management SLA goals, Zendesk SLA policies); reports measure compliance.
+    response_due_at: UtcDateTime | None = Field(
+        None, description="when the first response was due under the tool's SLA"
+    )
+    resolution_due_at: UtcDateTime | None = Field(
+        None, description="when resolution was due under the tool's SLA"
+    )
 
 
 class Problem(_Prioritised):

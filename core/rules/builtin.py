@@ -101,11 +101,60 @@ class RecurrenceSettings(RuleSettings):
         default_factory=lambda: ["title", "service"],
         description="fields whose normalised values group incidents",
     )
-    threshold: int = Field(3, ge=2, description="how many incidents make a pattern")
-    window: Duration = timedelta(days=7)
-    similarity: float = Field(0.7, gt=0, le=1, description="title similarity within a group")
+    threshold: int = Field(3, ge=2, description="how many incidents make a burst")
+    window: Duration = Field(timedelta(days=7), description="the window a burst fits in")
+    similarity: float = Field(0.7, gt=0, le=1, description="title word similarity (Jaccard)")
+    semantic: bool = Field(True, description="compare meaning (embeddings), not only words")
+    semantic_similarity: float = Field(
+        0.85, gt=0, le=1, description="cosine of title and description embeddings needed"
+    )
+    steady: bool = Field(True, description="also open problems for slow, steady recurrences")
+    steady_threshold: int = Field(4, ge=2, description="how many incidents make a steady one")
+    steady_window: Duration = Field(
+        timedelta(days=90), description="the window a steady recurrence fits in"
+    )
+    steady_weeks: int = Field(3, ge=2, description="in how many different weeks, at least")
+    exemplars: int = Field(
+        30, ge=0, le=1000, description="wordings remembered per problem to compare with (0: none)"
+    )
     create_in: str = Field(description="the connector the problem is opened in")
     target: dict[str, JsonValue] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _horizons(self) -> Self:
+        if not self.steady:
+            return self
+        if self.steady_window <= self.window:
+            raise ValueError(
+                f"steady_window ({self.steady_window.days} days) must be longer than window "
+                f"({self.window.days} days): a steady recurrence is the slow one; or set "
+                "steady = false"
+            )
+        weeks = self.steady_window.days // 7 + 1
+        if self.steady_weeks > weeks:
+            raise ValueError(
+                f"steady_weeks = {self.steady_weeks} cannot fit in steady_window "
+                f"({self.steady_window.days} days, {weeks} weeks at most)"
+            )
+        if self.steady_weeks > self.steady_threshold:
+            raise ValueError(
+                f"steady_weeks ({self.steady_weeks}) needs at least as many incidents: "
+                f"raise steady_threshold (now {self.steady_threshold})"
+            )
+        return self
+
+    @property
+    def memory(self) -> timedelta:
+        """How long an incident is remembered: the longest horizon."""
+        return self.steady_window if self.steady else self.window
+
+    @property
+    def gap(self) -> timedelta:
+        """How long a lone incident waits for a similar one: a steady recurrence's usual
+        gap (its window over its count), at least the burst window."""
+        if not self.steady:
+            return self.window
+        return max(self.window, self.steady_window / (self.steady_threshold - 1))
 
     def referenced_connectors(self) -> dict[str, str]:
         return {"create_in": self.create_in}

@@ -11,6 +11,7 @@ already-validated records and read back a million at a time.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,8 @@ from ..model import (
     RecordKind,
 )
 from ..model.records import ResolutionCode
-from .fingerprint import fingerprint
+from .fingerprint import Fingerprint, fingerprint, fingerprints, normalize
+from .people import People, handles_of_record
 
 #: Ticket kinds that have facts.
 TICKET_KINDS = frozenset({RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR})
@@ -90,6 +92,10 @@ class TicketFacts:
     workaround: str | None = None
     root_cause: bool = False
     fixed: bool = False
+    #: The embedding of its title and description (``itsmhub.rules.embedding``).
+    vector: bytes = b""
+    #: Problems people unlinked it from: rules never link it to them again.
+    rejected_ids: tuple[str, ...] = ()
     #: ``tokens`` joined by spaces: the exact-fingerprint key indexes look up first.
     text: str = ""
 
@@ -124,11 +130,55 @@ FACT_FIELDS: dict[str, str] = {
 }
 
 
-def facts_of(record: AnyRecordType, *, now: datetime) -> TicketFacts | None:
-    """The facts of a ticket; None for people and devices."""
+#: How much of a description is embedded beside the title: its first sentence, up to this
+#: many words, says what broke; the rest is logs, details and signatures.
+DESCRIPTION_WORDS = 30
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
+
+
+def facts_of_many(
+    records: Sequence[AnyRecordType], *, now: datetime, people: People | None = None
+) -> list[TicketFacts]:
+    """The facts of the tickets among ``records``, their fingerprints and embeddings
+    computed together: a page's worth at once is far cheaper than one at a time."""
+    tickets = [r for r in records if isinstance(r, Incident | Problem | KnownError)]
+    people = people or People()
+    owns = [frozenset(handles_of_record(t)) for t in tickets]
+    prints = fingerprints([people.mask(t.title, own) for t, own in zip(tickets, owns, strict=True)])
+    texts = [
+        semantic_text(fp.tokens, people.mask(t.description, own), _folded(t.service))
+        for t, own, fp in zip(tickets, owns, prints, strict=True)
+    ]
+    from .embedding import embed, encode  # numpy loads with the first facts, not the CLI
+
+    vectors = [encode(v) for v in embed(texts)]
+    found = (
+        facts_of(t, now=now, people=people, fp=fp, vector=vector)
+        for t, fp, vector in zip(tickets, prints, vectors, strict=True)
+    )
+    return [facts for facts in found if facts is not None]
+
+
+def facts_of(
+    record: AnyRecordType,
+    *,
+    now: datetime,
+    people: People | None = None,
+    fp: Fingerprint | None = None,
+    vector: bytes | None = None,
+) -> TicketFacts | None:
+    """The facts of a ticket; None for people and devices. ``people`` are the handles the
+    hub knows (the ticket's own reporter and assignee are always known); ``fp`` and
+    ``vector`` are the title's fingerprint and the embedding when the caller computed
+    them already (see :func:`facts_of_many`)."""
     if not isinstance(record, Incident | Problem | KnownError):
         return None
-    fp = fingerprint(record.title)
+    from .embedding import embed, encode
+
+    people = people or People()
+    own = frozenset(handles_of_record(record))
+    fp = fp or fingerprint(people.mask(record.title, own))
+    service = _folded(record.service)
     first = record.refs[0] if record.refs else None
     links = record.links
     facts = TicketFacts(
@@ -140,7 +190,7 @@ def facts_of(record: AnyRecordType, *, now: datetime) -> TicketFacts | None:
         is_open=record.status in _OPEN_STATUSES,
         origin=first.system if first else None,
         label=(first.key or first.remote_id) if first else None,
-        service=_folded(record.service),
+        service=service,
         category=_folded(record.category),
         assignment_group=record.assignment_group,
         reporter=_person(record),
@@ -158,6 +208,11 @@ def facts_of(record: AnyRecordType, *, now: datetime) -> TicketFacts | None:
         ),
         mentions=_mentions(record),
         notes=tuple(c.id for c in record.comments if c.id.startswith(RULE_NOTE_PREFIX)),
+        vector=vector
+        if vector is not None
+        else encode(
+            embed([semantic_text(fp.tokens, people.mask(record.description, own), service)])[0]
+        ),
     )
     if isinstance(record, Incident):
         facts.major = record.major
@@ -179,6 +234,21 @@ def facts_of(record: AnyRecordType, *, now: datetime) -> TicketFacts | None:
         facts.root_cause = bool(record.cause)
         facts.fixed = record.status is KnownErrorStatus.FIXED
     return facts
+
+
+def semantic_text(tokens: tuple[str, ...], description: str, service: str | None) -> str:
+    """What is embedded: the title's words, then the description's first words, without
+    placeholders (a host says nothing of the cause) nor the service's own words (within
+    the service, "vpn" says nothing either)."""
+    implied = set(normalize(service.replace("-", " "))) if service else set()
+    # The first sentence says what broke; the next ones are details ("screenshot attached").
+    first = _SENTENCE.split(description[:400].strip(), maxsplit=1)[0]
+    opening = normalize(first)[:DESCRIPTION_WORDS]
+    parts = [
+        " ".join(w for w in words if w[0] != "_" and w not in implied)
+        for words in (tokens, opening)
+    ]
+    return " . ".join(part for part in parts if part)
 
 
 def _opened(record: Incident | Problem | KnownError) -> datetime | None:

@@ -2,8 +2,10 @@
 when its problem is fixed, the incidents still open are told (and, if configured, resolved).
 
 An incident matches a known error when it is already linked to its problem, or when its
-title is similar enough. Notes carry a stable id, so each is written once per incident
-whatever the number of runs, retries or tools the incident lives in.
+title is similar enough to the problem's cause: its title (without the recurrence rule's
+own "Recurring: "), or the title of an incident linked to it (an exemplar). Notes carry a
+stable id, so each is written once per incident whatever the number of runs, retries or
+tools the incident lives in.
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ from .builtin import KnownErrorFeedbackSettings
 from .catalog import Catalog, stable_id
 from .evaluator import Evaluator, evidence_of
 from .facts import RULE_NOTE_PREFIX, TicketFacts
+from .fingerprint import fingerprint
 from .index import SimilarityIndex
 from .proposals import AnyProposal, ResolveIncident
+from .recurrence import RECURRING_PREFIX
 
 _NO_BLOCK = ()
+#: Incident titles remembered per known error as exemplars of its cause.
+EXEMPLARS = 30
 
 
 def note_id(kind: str, problem_id: str, record_id: str) -> str:
@@ -35,6 +41,7 @@ class KnownErrorFeedbackEvaluator(Evaluator):
         self.by_cluster: dict[int, list[str]] = {}
         # Notes proposed in this session: a ticket seen twice in one run gets each once.
         self.noted: set[str] = set()
+        self.exemplars: dict[str, int] = {}
 
     def explain(self, facts: TicketFacts, now: datetime) -> list[tuple[str, bool]]:
         horizon = now - self.settings.window
@@ -55,6 +62,8 @@ class KnownErrorFeedbackEvaluator(Evaluator):
         if facts.kind is not RecordKind.INCIDENT:
             self._learn(facts)
             return []
+        for problem_id in self.catalog.problems_of(facts.record_id):
+            self._exemplar(facts, problem_id)  # closed ones too: what the cause reads like
         if not facts.is_open or facts.opened_at < now - self.settings.window:
             return []
         if not self.applies(facts, now):
@@ -72,10 +81,28 @@ class KnownErrorFeedbackEvaluator(Evaluator):
     def _learn(self, problem: TicketFacts) -> None:
         """Index a known error with a workaround, so incidents can be matched to it."""
         if problem.known_error and problem.workaround and not problem.fixed:
-            match = self.index.add(_NO_BLOCK, problem.text, problem.signature, problem.opened_at)
-            known = self.by_cluster.setdefault(match.cluster, [])
-            if problem.record_id not in known:
-                known.append(problem.record_id)
+            cause = problem.title.removeprefix(RECURRING_PREFIX)
+            text, signature = problem.text, problem.signature
+            if cause != problem.title:  # "recurring" says nothing of the cause
+                cause_print = fingerprint(cause)
+                text, signature = cause_print.text, cause_print.signature
+            self._index(problem.record_id, text, signature, problem.opened_at)
+
+    def _exemplar(self, incident: TicketFacts, problem_id: str) -> None:
+        """An incident linked to a known error's problem says what its cause reads like."""
+        problem = self.catalog.problems.get(problem_id)
+        if problem is None or not problem.known_error or problem.fixed:
+            return
+        if self.exemplars.get(problem_id, 0) >= EXEMPLARS:
+            return
+        self.exemplars[problem_id] = self.exemplars.get(problem_id, 0) + 1
+        self._index(problem_id, incident.text, incident.signature, incident.opened_at)
+
+    def _index(self, problem_id: str, text: str, signature: bytes, when: datetime) -> None:
+        match = self.index.add(_NO_BLOCK, text, signature, when)
+        known = self.by_cluster.setdefault(match.cluster, [])
+        if problem_id not in known:
+            known.append(problem_id)
 
     def _match(self, facts: TicketFacts) -> tuple[str, float] | None:
         found = self.index.nearest(_NO_BLOCK, facts.text, facts.signature, facts.opened_at)

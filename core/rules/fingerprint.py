@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -125,6 +125,43 @@ def signature(tokens: Iterable[str]) -> bytes:
     if encoded:
         minhash.update_batch(encoded)
     return minhash.hashvalues.astype("<u4").tobytes()
+
+
+def signatures(token_sets: Sequence[Iterable[str]]) -> list[bytes]:
+    """:func:`signature` of many token sets at once, equal to it value for value.
+
+    One MinHash object per title costs about a millisecond, mostly NumPy set-up; a page
+    of titles hashed as one array costs a few microseconds a title (datasketch's own
+    arithmetic: ``(h * a + b) % prime & max_hash`` in uint64, the minimum per title).
+    """
+    import numpy as np
+    from datasketch.hashfunc import sha1_hash32
+    from datasketch.minhash import _max_hash, _mersenne_prime
+
+    _, (a, b) = _minhash()
+    hashes: list[int] = []
+    starts: list[int] = []
+    filled: list[int] = []
+    for index, tokens in enumerate(token_sets):
+        encoded = [token.encode() for token in tokens]
+        if encoded:
+            starts.append(len(hashes))
+            filled.append(index)
+            hashes += [sha1_hash32(token) for token in encoded]
+    values = np.full((len(token_sets), PERMUTATIONS), _max_hash, dtype=np.uint64)
+    if hashes:
+        hv = np.array(hashes, dtype=np.uint64).reshape(-1, 1)
+        permuted = np.bitwise_and((hv * a + b) % _mersenne_prime, _max_hash)
+        values[filled] = np.minimum.reduceat(permuted, starts, axis=0)
+    packed = values.astype("<u4")
+    return [row.tobytes() for row in packed]
+
+
+def fingerprints(titles: Sequence[str]) -> list[Fingerprint]:
+    """:func:`fingerprint` of many titles, their signatures computed together."""
+    tokens = [normalize(title) for title in titles]
+    signed = signatures([similarity_tokens(t) for t in tokens])
+    return [Fingerprint(t, s) for t, s in zip(tokens, signed, strict=True)]
 
 
 def bands_for(threshold: float, *, recall: float = 0.9) -> int:

@@ -169,6 +169,10 @@ class SimilarityIndex:
         best, score = self._best(words, buckets, datetime.max.replace(tzinfo=UTC), (self._pinned,))
         return (best.cluster, score) if best is not None else None
 
+    def words_of(self, block: Hashable, text: str) -> frozenset[str]:
+        """The words a title is compared on within a block (see :meth:`_words`)."""
+        return self._words(block, text)
+
     def _words(self, block: Hashable, text: str) -> frozenset[str]:
         """The words two titles of one block are compared on: the block's own words (the
         service in "VPN drops" within service vpn) say nothing there, so they go."""

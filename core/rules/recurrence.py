@@ -1,9 +1,16 @@
-"""Recurrence: N similar incidents within a window, none linked to an open problem, open a
-problem with the evidence; later recurrences are linked to that problem.
+"""Recurrence: incidents of one cause, none linked to an open problem, open a problem with
+the evidence; later recurrences are linked to that problem.
 
-Incidents are grouped by the rule's ``fingerprint``: ``title`` compares masked titles by
-similarity, every other field must be equal (a blocking key). An empty fingerprint groups
-every incident the ``when`` filter lets through.
+Two horizons: a *burst* (``threshold`` in ``window``: the fourth VPN drop this week) and a
+*steady* recurrence (``steady_threshold`` within ``steady_window``, in at least
+``steady_weeks`` different weeks: the payment run that fails every other Monday).
+
+Incidents are grouped by the rule's ``fingerprint``: ``title`` compares what tickets say
+(their meaning, or their words with ``semantic = false``; see
+:mod:`itsmhub.rules.clusters`), every other field must be equal (a blocking key). An empty
+fingerprint groups every incident the ``when`` filter lets through. What people do is
+evidence too: the incidents linked to a problem, in any tool, are exemplars a new
+incident is compared with, and a link people removed is never proposed again.
 """
 
 from __future__ import annotations
@@ -15,13 +22,13 @@ from datetime import datetime, timedelta
 from ..model import LinkKind, RecordKind
 from .builtin import RecurrenceSettings
 from .catalog import Catalog, stable_id
+from .clusters import Clusters, Exemplar, Placement
 from .evaluator import Evaluator, evidence_of
 from .facts import FACT_FIELDS, TicketFacts
-from .index import SimilarityIndex
 from .proposals import AddLink, AnyProposal, CreateProblem, Evidence
 
-#: Distinct titles remembered per problem, to recognise its recurrences after the window.
-PATTERN_TITLES = 10
+Members = deque[tuple[TicketFacts, float]]
+_WEEK = 7 * 86400
 
 
 class RecurrenceEvaluator(Evaluator):
@@ -32,25 +39,42 @@ class RecurrenceEvaluator(Evaluator):
         self.by_title = "title" in settings.fingerprint
         self.keys = [path for path in settings.fingerprint if path != "title"]
         self._attributes = [FACT_FIELDS[path] for path in self.keys]
-        self.index = SimilarityIndex(settings.similarity, settings.window)
+        self.clusters = Clusters(settings)
         self.exact: dict[Hashable, int] = {}
-        self.members: dict[int, deque[tuple[TicketFacts, float]]] = {}
+        self.members: dict[int, Members] = {}
         self.expiry: deque[tuple[datetime, int]] = deque()
         self.covered: dict[int, str] = {}
         self.cluster_of: dict[str, int] = {}
         self.latest: datetime | None = None
-        # Clusters under an open problem stay in the index past the window (a few of their
-        # titles are pinned), so a recurrence months later joins the problem.
-        self.pinned: dict[int, str] = {}
-        self.remembered: dict[str, int] = {}
+        #: The last placement of each incident, for ``rules explain``.
+        self.placed: dict[str, Placement] = {}
 
     def block_of(self, facts: TicketFacts) -> tuple[Hashable, ...]:
         return tuple([getattr(facts, attribute) for attribute in self._attributes])
 
+    def learned(self, facts: TicketFacts) -> list[tuple[str, bool]]:
+        """After a replay that saw the ticket: which problem exemplar it resembled most
+        (and how much), and the problems people unlinked it from."""
+        checks: list[tuple[str, bool]] = []
+        placement = self.placed.get(facts.record_id)
+        exemplar = placement.exemplar if placement else None
+        if exemplar is not None:
+            checks.append((self._exemplar_words(exemplar), True))
+        elif self.by_title:
+            checks.append(("similar to an exemplar of an open problem", False))
+        for problem in facts.rejected_ids:
+            checks.append((f"people unlinked it from {self._name(problem)}: never again", True))
+        return checks
+
     def observe(self, facts: TicketFacts, now: datetime) -> list[AnyProposal]:
-        if facts.kind is not RecordKind.INCIDENT or facts.record_id in self.cluster_of:
+        if facts.kind is not RecordKind.INCIDENT:
             return []
-        if self.latest is not None and facts.opened_at < self.latest - self.settings.window:
+        if facts.record_id in self.cluster_of:
+            if facts.rejected_ids:  # seen again because people unlinked it
+                self.clusters.forget(facts.record_id, facts.rejected_ids)
+            return []
+        memory = self.settings.memory
+        if self.latest is not None and facts.opened_at < self.latest - memory:
             # Opened before every window still open: it was counted (or not) when it was
             # new; an edit months later (seen again by the sync cycle) is no recurrence.
             return []
@@ -61,51 +85,65 @@ class RecurrenceEvaluator(Evaluator):
         self._expire(facts.opened_at)
         block = self.block_of(facts)
         if self.by_title:
-            match = self.index.add(block, facts.text, facts.signature, facts.opened_at)
-            cluster, similarity = match.cluster, match.similarity
+            placement = self.clusters.place(facts, block, facts.opened_at)
         else:
-            cluster, similarity = self.exact.setdefault(block, len(self.exact) + 1), 1.0
+            placement = Placement(self.exact.setdefault(block, len(self.exact) + 1), 1.0, None)
+        self.placed[facts.record_id] = placement
+        cluster = placement.cluster
         self.cluster_of[facts.record_id] = cluster
         members = self.members.setdefault(cluster, deque())
-        members.append((facts, similarity))
+        members.append((facts, placement.similarity))
         self.expiry.append((facts.opened_at, cluster))
         linked = self.catalog.open_problem_of(facts.record_id)
         if linked is not None:
-            self.covered[cluster] = linked
-            self._remember(facts, block, linked)
+            # Linked already, by people or another rule: its wording is the problem's.
+            self.covered.setdefault(cluster, linked)
+            self.clusters.learn(facts, cluster, linked)
             return []
-        problem = (
-            self.covered.get(cluster) or self.pinned.get(cluster) or self._members_problem(members)
-        )
-        if problem is not None and self.catalog.is_open(problem):
+        problem, why = self._problem_for(facts, cluster, placement, members)
+        if problem is not None:
             self.covered[cluster] = problem
             self.catalog.link(facts.record_id, problem)
-            self._remember(facts, block, problem)
-            return [self._link(facts, problem, similarity)]
-        if len(members) < self.settings.threshold:
+            self.clusters.learn(facts, cluster, problem)
+            return [self._link(facts, problem, why)]
+        return self._count(cluster, block, members, facts.opened_at)
+
+    def _problem_for(
+        self, facts: TicketFacts, cluster: int, placement: Placement, members: Members
+    ) -> tuple[str | None, str]:
+        """The open problem this incident recurs under, and why; never one people unlinked
+        it from."""
+        exemplar = placement.exemplar
+        candidates = [
+            (self.covered.get(cluster), self._match_words(placement.similarity)),
+            (exemplar.problem if exemplar else None, self._exemplar_words(exemplar)),
+            (self.clusters.problem_of(cluster), self._match_words(placement.similarity)),
+            (self._members_problem(members), self._match_words(placement.similarity)),
+        ]
+        for problem, why in candidates:
+            if problem and problem not in facts.rejected_ids and self.catalog.is_open(problem):
+                return problem, why
+        return None, ""
+
+    def _count(
+        self, cluster: int, block: tuple[Hashable, ...], members: Members, now: datetime
+    ) -> list[AnyProposal]:
+        """A problem for the cluster, if it bursts or recurs steadily."""
+        settings = self.settings
+        if len(members) < min(settings.threshold, settings.steady_threshold):
             return []  # most clusters, most of the time: nothing to count yet
         pending = [(m, s) for m, s in members if self.catalog.open_problem_of(m.record_id) is None]
-        if len(pending) < self.settings.threshold:
+        burst = [(m, s) for m, s in pending if m.opened_at >= now - settings.window]
+        if len(burst) >= settings.threshold:
+            return [self._create(cluster, block, burst, steady=False)]
+        if not settings.steady or len(pending) < settings.steady_threshold:
             return []
-        known = self._known_pattern(facts, block)
-        if known is not None:
-            # It recurs again, after the window: the open problem gets its incidents.
-            self.covered[cluster] = known
-            for member, _ in pending:
-                self.catalog.link(member.record_id, known)
-                self._remember(member, block, known)
-            return [self._link(member, known, score) for member, score in pending]
-        return [self._create(cluster, block, pending)]
+        weeks = {int(m.opened_at.timestamp() // _WEEK) for m, _ in pending}
+        if len(weeks) < settings.steady_weeks:
+            return []
+        return [self._create(cluster, block, pending, steady=True)]
 
-    def _known_pattern(self, facts: TicketFacts, block: tuple[Hashable, ...]) -> str | None:
-        """An open problem whose pinned titles this one is similar to."""
-        if not self.by_title:
-            return None
-        found = self.index.nearest_pinned(block, facts.text, facts.signature)
-        problem = self.pinned.get(found[0]) if found else None
-        return problem if problem is not None and self.catalog.is_open(problem) else None
-
-    def _members_problem(self, members: deque[tuple[TicketFacts, float]]) -> str | None:
+    def _members_problem(self, members: Members) -> str | None:
         """An open problem another rule gave a member since (a follow-up, say)."""
         for member, _ in members:
             problem = self.catalog.open_problem_of(member.record_id)
@@ -113,41 +151,40 @@ class RecurrenceEvaluator(Evaluator):
                 return problem
         return None
 
-    def _remember(self, facts: TicketFacts, block: tuple[Hashable, ...], problem: str) -> None:
-        """Pin a few distinct titles per problem (bounded: its wordings, not every one)."""
-        cluster = self.cluster_of.get(facts.record_id)
-        if cluster is None or self.remembered.get(problem, 0) >= PATTERN_TITLES:
-            return
-        self.pinned.setdefault(cluster, problem)
-        if self.by_title and self.index.pin(block, facts.text):
-            self.remembered[problem] = self.remembered.get(problem, 0) + 1
-
     def _expire(self, now: datetime) -> None:
-        """Forget members older than the window, and clusters left with none."""
+        """Forget members older than the longest horizon, and clusters left with none."""
         expiry = self.expiry
-        if not expiry or expiry[0][0] >= now - self.settings.window:
+        horizon = now - self.settings.memory
+        if not expiry or expiry[0][0] >= horizon:
             return  # the common case, once per ticket
-        horizon = now - self.settings.window
         while expiry and expiry[0][0] < horizon:
             _, cluster = expiry.popleft()
             members = self.members.get(cluster)
             while members and members[0][0].opened_at < horizon:
                 old, _ = members.popleft()
                 self.cluster_of.pop(old.record_id, None)
+                self.placed.pop(old.record_id, None)
             if not members:
                 self.members.pop(cluster, None)
-                self.covered.pop(cluster, None)  # a pinned cluster keeps its problem
+                self.covered.pop(cluster, None)  # its exemplars keep its problem
 
-    def _link(self, facts: TicketFacts, problem: str, similarity: float) -> AddLink:
-        name = self.catalog.problems[problem].name if problem in self.catalog.problems else problem
-        why = f"recurs: same pattern as problem {name} ({self._match_words(similarity)})"
-        return self.link(facts, problem, name, LinkKind.CAUSED_BY, why)
+    def _name(self, problem: str) -> str:
+        known = self.catalog.problems.get(problem)
+        return known.name if known is not None else problem
+
+    def _link(self, facts: TicketFacts, problem: str, why: str) -> AddLink:
+        name = self._name(problem)
+        return self.link(
+            facts, problem, name, LinkKind.CAUSED_BY, f"recurs: same cause as {name} ({why})"
+        )
 
     def _create(
         self,
         cluster: int,
         block: tuple[Hashable, ...],
         pending: list[tuple[TicketFacts, float]],
+        *,
+        steady: bool,
     ) -> CreateProblem:
         first = pending[0][0]
         # Named by its incidents: a retry or a replay names it the same, and a pattern that
@@ -156,24 +193,15 @@ class RecurrenceEvaluator(Evaluator):
         self.covered[cluster] = problem_id
         self.catalog.propose_problem(problem_id, [m.record_id for m, _ in pending])
         for member, _ in pending:
-            self._remember(member, block, problem_id)
-        keys = ", ".join(
-            f"{path} = {value!r}" for path, value in zip(self.keys, block, strict=True)
-        )
-        span = pending[-1][0].opened_at - first.opened_at
-        reason = (
-            f"{len(pending)} incidents within {_days(span)} (threshold {self.settings.threshold} "
-            f"in {_days(self.settings.window)})"
-            + (f", same {keys}" if keys else "")
-            + (f", titles like {' '.join(first.tokens)!r}" if self.by_title else "")
-        )
+            self.clusters.learn(member, cluster, problem_id)
+        reason = self._reason(block, pending, steady=steady)
         evidence = [evidence_of(m, self._match_words(s)) for m, s in pending]
         return CreateProblem(
             rule=self.name,
             reason=reason,
             evidence=evidence,
             problem_id=problem_id,
-            title=f"Recurring: {first.title}"[:1000],
+            title=f"{RECURRING_PREFIX}{first.title}"[:1000],
             description=_description(reason, evidence),
             service=first.service,
             category=first.category,
@@ -182,10 +210,52 @@ class RecurrenceEvaluator(Evaluator):
             members=[m.record_id for m, _ in pending],
         )
 
+    def _reason(
+        self, block: tuple[Hashable, ...], pending: list[tuple[TicketFacts, float]], *, steady: bool
+    ) -> str:
+        s = self.settings
+        span = pending[-1][0].opened_at - pending[0][0].opened_at
+        if steady:
+            weeks = len({int(m.opened_at.timestamp() // _WEEK) for m, _ in pending})
+            counted = (
+                f"{len(pending)} incidents in {weeks} different weeks over {_days(span)} "
+                f"(steady: {s.steady_threshold} in {_days(s.steady_window)}, "
+                f"{s.steady_weeks} weeks at least)"
+            )
+        else:
+            counted = (
+                f"{len(pending)} incidents within {_days(span)} "
+                f"(threshold {s.threshold} in {_days(s.window)})"
+            )
+        keys = ", ".join(
+            f"{path} = {value!r}" for path, value in zip(self.keys, block, strict=True)
+        )
+        first = pending[0][0]
+        return (
+            counted
+            + (f", same {keys}" if keys else "")
+            + (f", titles like {' '.join(first.tokens)!r}" if self.by_title else "")
+        )
+
     def _match_words(self, similarity: float) -> str:
         if not self.by_title:
             return "matches the filter"
+        if self.settings.semantic:
+            return f"meaning similarity {similarity:.2f} ≥ {self.settings.semantic_similarity:.2f}"
         return f"title similarity {similarity:.2f} ≥ {self.settings.similarity:.2f}"
+
+    def _exemplar_words(self, exemplar: Exemplar | None) -> str:
+        if exemplar is None:
+            return ""
+        like = f" like {exemplar.record_id}" if exemplar.record_id else ""
+        return (
+            f"similar{like}, an exemplar of problem {self._name(exemplar.problem)} "
+            f"({exemplar.score:.2f} ≥ {self.clusters.threshold:.2f})"
+        )
+
+
+#: What a problem a recurrence rule opens is titled: this, then its first incident's title.
+RECURRING_PREFIX = "Recurring: "
 
 
 def _days(span: timedelta) -> str:

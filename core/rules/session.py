@@ -66,7 +66,10 @@ class RuleSession:
     @property
     def window(self) -> timedelta:
         """How far back the rules look: the longest window of any rule."""
-        windows = [getattr(e.settings, "window", timedelta(0)) for e in self.evaluators]
+        windows = [
+            getattr(e.settings, "memory", getattr(e.settings, "window", timedelta(0)))
+            for e in self.evaluators
+        ]
         return max(windows, default=timedelta(0))
 
     def learn(self, facts: TicketFacts) -> None:

@@ -13,11 +13,13 @@ for the transaction model and ``engine.py`` for URLs and migrations.
 
 from itsmhub.errors import StoreError
 
+from .batch import Loaded, ParkedItem, RowUpdate, Writes
 from .engine import HEAD_REVISION, MigrationResult, alembic_config, normalise_url
 from .errors import NotFound, RefConflict, VersionConflict
 from .models import (
     AuditEntry,
     Base,
+    ConnectorRun,
     DeadLetter,
     DeadLetterIn,
     DeadLetterStatus,
@@ -35,21 +37,26 @@ __all__ = [
     "HEAD_REVISION",
     "AuditEntry",
     "Base",
+    "ConnectorRun",
     "DeadLetter",
     "DeadLetterIn",
     "DeadLetterStatus",
+    "Loaded",
     "MigrationResult",
     "NotFound",
     "OutboxItem",
     "OutboxItemIn",
     "OutboxOperation",
     "OutboxStatus",
+    "ParkedItem",
     "RefConflict",
+    "RowUpdate",
     "Store",
     "StoreError",
     "StoreTransaction",
     "StoredRecord",
     "VersionConflict",
+    "Writes",
     "alembic_config",
     "normalise_url",
     "open_store",

@@ -34,9 +34,10 @@ from itsmhub.errors import StoreError
 log = logging.getLogger("itsmhub.store")
 
 #: The newest schema revision this version of itsmhub knows (a test keeps it in step).
-HEAD_REVISION = "0003"
-#: The revision that added ticket facts, which tickets already stored must be given.
-FACTS_REVISION = "0003"
+HEAD_REVISION = "0005"
+#: The last revision that changed what ticket facts hold: tickets already stored are given
+#: facts (again) when a store is upgraded through it.
+FACTS_REVISION = "0005"
 
 MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
 

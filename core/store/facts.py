@@ -11,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import NullType
 
 from itsmhub.model import AnyRecordType, RecordKind
+from itsmhub.model.records import Ticket
 from itsmhub.rules.facts import TicketFacts, facts_of
+from itsmhub.rules.people import People, handles_of_record, words_that_may_be_handles
 
 from ._base import Operations
 from .records import _assemble
-from .schema import UtcTimestamp, external_refs, links, records, ticket_facts
+from .schema import UtcTimestamp, external_refs, links, people_handles, records, ticket_facts
 
 _ALL_TICKETS = frozenset({"incident", "problem", "known_error"})
 #: Rows fetched per round trip when facts are streamed.
@@ -30,14 +32,23 @@ class FactOperations(Operations):
     """Facts of tickets: kept current by ``put_record``, read by the rules."""
 
     async def _put_facts(self, conn: AsyncConnection, record: AnyRecordType) -> None:
+        handles = handles_of_record(record)
+        if handles:
+            insert = self._insert(people_handles).values([{"handle": h} for h in sorted(handles)])
+            await conn.execute(insert.on_conflict_do_nothing(index_elements=["handle"]))
+        if not isinstance(record, Ticket):
+            return
         now = self._now()
-        facts = facts_of(record, now=now)
+        people = await _people_named(conn, record)
+        facts = facts_of(record, now=now, people=people)
         if facts is None:
             return
         values = _row(facts)
         values["changed_at"] = now
         upsert = self._insert(ticket_facts).values(**values)
-        changing = {k: upsert.excluded[k] for k in values if k not in {"record_id", "origin"}}
+        # What people unlinked stays unlinked, however the ticket changes after.
+        kept = {"record_id", "origin", "rejected_ids"}
+        changing = {k: upsert.excluded[k] for k in values if k not in kept}
         # A record is often written from one system's view: the system it first came from
         # and its key there stay whatever was first stored.
         changing["origin"] = func.coalesce(ticket_facts.c.origin, upsert.excluded.origin)
@@ -130,6 +141,22 @@ class FactOperations(Operations):
                         found.setdefault(value, set()).add((system, record_id))
         return {value: sorted(named) for value, named in found.items()}
 
+    async def unlink(self, record_id: str, target_id: str) -> bool:
+        """A person removed the ticket's link to ``target_id`` in a tool: remove it here and
+        remember it, so rules never propose that link again. False if there was no link."""
+        async with self._connect() as conn:
+            removed = await conn.execute(
+                links.delete().where(links.c.source_id == record_id, links.c.target_id == target_id)
+            )
+            found = (
+                await conn.execute(select(records.c.id).where(records.c.id == record_id))
+            ).scalar_one_or_none()
+            if found is None:
+                return False
+            await self._put_facts(conn, await _load(conn, record_id))
+            await reject_links(conn, [(record_id, target_id)], self._now())
+        return bool(removed.rowcount)
+
     async def linked_to(self, target_id: str) -> list[str]:
         """Ids of the records holding a link to ``target_id``."""
         query = select(links.c.source_id).where(links.c.target_id == target_id)
@@ -137,18 +164,24 @@ class FactOperations(Operations):
             return sorted(set((await conn.execute(query)).scalars()))
 
     async def backfill_facts(self, *, batch: int = 500) -> int:
-        """Write facts for tickets that have none (stores from before facts existed)."""
+        """Write facts for tickets that have none, or none of revision 0005 (stores from
+        before facts, or before embeddings). People first, so their names are masked."""
+        async with self._connect() as conn:
+            people = select(records.c.id).where(records.c.kind == RecordKind.PERSON.value)
+            for record_id in list((await conn.execute(people)).scalars()):
+                await self._put_facts(conn, await _load(conn, record_id))
         written = 0
         while True:
             async with self._connect() as conn:
+                current = (
+                    select(ticket_facts.c.record_id)
+                    .where(ticket_facts.c.record_id == records.c.id)
+                    .where(ticket_facts.c.vector.is_not(None))
+                )
                 missing = (
                     select(records.c.id)
                     .where(records.c.kind.in_([k.value for k in _TICKETS]))
-                    .where(
-                        ~select(ticket_facts.c.record_id)
-                        .where(ticket_facts.c.record_id == records.c.id)
-                        .exists()
-                    )
+                    .where(~current.exists())
                     .limit(batch)
                 )
                 ids = list((await conn.execute(missing)).scalars())
@@ -161,6 +194,51 @@ class FactOperations(Operations):
 
 
 _TICKETS = (RecordKind.INCIDENT, RecordKind.PROBLEM, RecordKind.KNOWN_ERROR)
+
+
+async def reject_links(
+    conn: AsyncConnection, pairs: Sequence[tuple[str, str]], now: datetime
+) -> None:
+    """Remember in each source ticket's facts that people removed its link to the target:
+    ``rejected_ids`` survives every later rewrite of the facts."""
+    for record_id, target_id in pairs:
+        row = (
+            await conn.execute(
+                select(ticket_facts.c.rejected_ids).where(ticket_facts.c.record_id == record_id)
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            continue
+        rejected = [r for r in row.split(_SEPARATOR) if r]
+        if target_id in rejected:
+            continue
+        await conn.execute(
+            ticket_facts.update()
+            .where(ticket_facts.c.record_id == record_id)
+            .values(rejected_ids=_join((*rejected, target_id)), changed_at=now)
+        )
+
+
+async def known_people(conn: AsyncConnection, texts: Sequence[str]) -> People:
+    """The known handles among the words of ``texts`` (one indexed lookup per thousand
+    words, however many people the hub knows)."""
+    words = sorted({w for text in texts for w in words_that_may_be_handles(text)})
+    found: set[str] = set()
+    for start in range(0, len(words), 900):
+        part = words[start : start + 900]
+        query = select(people_handles.c.handle).where(people_handles.c.handle.in_(part))
+        found.update((await conn.execute(query)).scalars())
+    return People(found)
+
+
+async def _people_named(conn: AsyncConnection, record: Ticket) -> People:
+    """The known handles among the words of a ticket's title and description (one
+    indexed lookup, however many people the hub knows)."""
+    words = words_that_may_be_handles(f"{record.title} {record.description}")
+    if not words:
+        return People()
+    query = select(people_handles.c.handle).where(people_handles.c.handle.in_(sorted(words)))
+    return People((await conn.execute(query)).scalars())
 
 
 async def _load(conn: AsyncConnection, record_id: str) -> AnyRecordType:
@@ -205,6 +283,8 @@ def _row(facts: TicketFacts) -> dict[str, Any]:
         "workaround": facts.workaround,
         "root_cause": facts.root_cause,
         "fixed": facts.fixed,
+        "vector": facts.vector,
+        "rejected_ids": _join(facts.rejected_ids),
     }
 
 
@@ -218,7 +298,7 @@ def _facts(row: Sequence[Any]) -> TicketFacts:
         record_id, kind, title, opened_at, status, is_open, origin, label, major, priority,
         service, category, assignment_group, reporter, device, tags, tokens, signature,
         resolution_code, problem_ids, related_ids, mentions, notes, known_error, workaround,
-        root_cause, fixed,
+        root_cause, fixed, vector, rejected_ids,
     ) = row  # fmt: skip
     if isinstance(opened_at, str):
         opened_at = datetime.fromisoformat(opened_at).replace(tzinfo=UTC)
@@ -250,5 +330,7 @@ def _facts(row: Sequence[Any]) -> TicketFacts:
         workaround,
         bool(root_cause),
         bool(fixed),
+        bytes(vector) if vector else b"",
+        tuple(rejected_ids.split(_SEPARATOR)) if rejected_ids else (),
         tokens,
     )

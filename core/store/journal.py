@@ -3,14 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from pydantic import JsonValue
 from sqlalchemy import case, func, select, update
 
-from ._base import Operations
+from ._base import Operations, Upsert
 from .errors import NotFound
 from .models import AuditEntry, DeadLetter, DeadLetterIn, DeadLetterStatus
 from .schema import audit_log, dead_letters
+
+
+def dead_letter_upsert(ops: Operations, letter: DeadLetterIn, now: datetime) -> Upsert:
+    """The statement adding ``letter``, or adding it up with a repeat (see
+    :meth:`JournalOperations.add_dead_letter`)."""
+    upsert = ops._insert(dead_letters).values(
+        **letter.model_dump(), first_seen=now, last_seen=now, status=DeadLetterStatus.OPEN.value
+    )
+    latest = ("error_class", "http_status", "request_id", "reason", "last_seen")
+    return upsert.on_conflict_do_update(
+        index_elements=[
+            dead_letters.c.connector,
+            dead_letters.c.record_key,
+            dead_letters.c.remote_version,
+        ],
+        set_={
+            **{name: upsert.excluded[name] for name in latest},
+            # A repeat reported without a payload keeps the one already stored.
+            "payload": func.coalesce(upsert.excluded.payload, dead_letters.c.payload),
+            "attempts": dead_letters.c.attempts + upsert.excluded.attempts,
+            "status": case(
+                (
+                    dead_letters.c.status == DeadLetterStatus.DROPPED.value,
+                    DeadLetterStatus.DROPPED.value,
+                ),
+                else_=DeadLetterStatus.OPEN.value,
+            ),
+        },
+    )
 
 
 class JournalOperations(Operations):
@@ -71,31 +101,7 @@ class JournalOperations(Operations):
         (keeping the stored payload if the repeat has none), and re-opens a letter that was
         retried. A dropped letter stays dropped: an admin decided to ignore that version.
         """
-        now = self._now()
-        upsert = self._insert(dead_letters).values(
-            **letter.model_dump(), first_seen=now, last_seen=now, status=DeadLetterStatus.OPEN.value
-        )
-        latest = ("error_class", "http_status", "request_id", "reason", "last_seen")
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[
-                dead_letters.c.connector,
-                dead_letters.c.record_key,
-                dead_letters.c.remote_version,
-            ],
-            set_={
-                **{name: upsert.excluded[name] for name in latest},
-                # A repeat reported without a payload keeps the one already stored.
-                "payload": func.coalesce(upsert.excluded.payload, dead_letters.c.payload),
-                "attempts": dead_letters.c.attempts + upsert.excluded.attempts,
-                "status": case(
-                    (
-                        dead_letters.c.status == DeadLetterStatus.DROPPED.value,
-                        DeadLetterStatus.DROPPED.value,
-                    ),
-                    else_=DeadLetterStatus.OPEN.value,
-                ),
-            },
-        )
+        upsert = dead_letter_upsert(self, letter, self._now())
         async with self._connect() as conn:
             row = (await conn.execute(upsert.returning(*dead_letters.c))).one()
         return DeadLetter.model_validate(row._asdict())

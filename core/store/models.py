@@ -35,6 +35,11 @@ class Base(_Row):
     remote_version: str | None = Field(None, description="sys_mod_count, Jira updated, ...")
     remote_updated_at: UtcDateTime | None = None
     agreed_at: UtcDateTime = Field(default_factory=utcnow)
+    links: list[tuple[str, str]] | None = Field(
+        None,
+        description="the links this system holds, as (kind, target hub id), last agreed; "
+        "None before it was first known",
+    )
 
 
 class AuditEntry(_Row):
@@ -84,11 +89,14 @@ class OutboxOperation(StrEnum):
     UPDATE = "update"
     COMMENT = "comment"
     LINK = "link"
+    UNLINK = "unlink"
 
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     IN_FLIGHT = "in_flight"
+    DEFERRED = "deferred"
+    """Written by a vendor job that has not finished: followed through its ``job_id``."""
     DONE = "done"
     DEAD = "dead"
 
@@ -123,11 +131,33 @@ class OutboxItem(_Row):
     last_error: str | None
     created_at: UtcDateTime
     updated_at: UtcDateTime
+    sent: JsonValue | None = Field(
+        None, description="what the last attempt sent, written before the vendor call"
+    )
+    first_attempt_at: UtcDateTime | None = None
+    job_id: str | None = Field(None, description="the vendor job carrying it, when deferred")
+    job_position: int | None = None
+
+
+class ConnectorRun(_Row):
+    """One sync cycle of one connector, as recorded when it ended."""
+
+    id: int
+    connector: str
+    started_at: UtcDateTime
+    finished_at: UtcDateTime
+    ok: bool
+    error: str | None = None
+    stats: dict[str, JsonValue] = Field(default_factory=dict)
+    caught_up_to: UtcDateTime | None = Field(
+        None, description="the vendor time everything before which had been pulled"
+    )
 
 
 __all__ = [
     "AuditEntry",
     "Base",
+    "ConnectorRun",
     "DeadLetter",
     "DeadLetterIn",
     "DeadLetterStatus",

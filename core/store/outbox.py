@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from pydantic import JsonValue
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ._base import Operations
@@ -89,6 +90,40 @@ class OutboxOperations(Operations):
         async with self._connect() as conn:
             rows = (await conn.execute(claim)).all()
         return sorted((OutboxItem.model_validate(row._asdict()) for row in rows), key=_by_id)
+
+    async def record_intents(self, intents: list[tuple[int, JsonValue]], now: datetime) -> None:
+        """Keep on each row what its attempt is about to send, before the vendor call: a
+        write whose answer (or commit) is lost is then recognised when it comes back."""
+        if not intents:
+            return
+        change = (
+            update(outbox)
+            .where(outbox.c.id == bindparam("b_id"))
+            .values(
+                sent=bindparam("b_sent"),
+                first_attempt_at=func.coalesce(outbox.c.first_attempt_at, bindparam("b_now")),
+            )
+        )
+        async with self._connect() as conn:
+            await conn.execute(
+                change, [{"b_id": i, "b_sent": sent, "b_now": now} for i, sent in intents]
+            )
+
+    async def due_jobs(self, connector: str, now: datetime, limit: int) -> list[OutboxItem]:
+        """Rows of ``connector`` waiting on a vendor job whose check is due, by job."""
+        query = (
+            select(outbox)
+            .where(
+                outbox.c.connector == connector,
+                outbox.c.status == OutboxStatus.DEFERRED.value,
+                outbox.c.next_attempt_at <= now,
+            )
+            .order_by(outbox.c.job_id, outbox.c.job_position, outbox.c.id)
+            .limit(limit)
+        )
+        async with self._connect(write=False) as conn:
+            rows = (await conn.execute(query)).all()
+        return [OutboxItem.model_validate(row._asdict()) for row in rows]
 
     async def complete(self, item_id: int) -> None:
         """The remote call succeeded: the row is done."""

@@ -126,6 +126,7 @@ bases = Table(
     Column("remote_version", String, nullable=True),
     Column("remote_updated_at", UtcTimestamp(), nullable=True),
     Column("agreed_at", UtcTimestamp(), nullable=False),
+    Column("links", JSON(none_as_null=True), nullable=True),
     PrimaryKeyConstraint("record_id", "system"),
 )
 
@@ -169,12 +170,19 @@ outbox = Table(
     Column("last_error", Text, nullable=True),
     Column("created_at", UtcTimestamp(), nullable=False),
     Column("updated_at", UtcTimestamp(), nullable=False),
+    Column("sent", JSON(none_as_null=True), nullable=True),
+    Column("first_attempt_at", UtcTimestamp(), nullable=True),
+    Column("job_id", String, nullable=True),
+    Column("job_position", Integer, nullable=True),
     PrimaryKeyConstraint("id"),
     UniqueConstraint("correlation_marker"),
     CheckConstraint(_one_of("operation", OutboxOperation), name="operation"),
     CheckConstraint(_one_of("status", OutboxStatus), name="status"),
     # Every claim and depth query is per connector: connector leads the index.
     Index(None, "connector", "status", "next_attempt_at"),
+    Index(None, "connector", "job_id"),
+    # A page's pull asks which of its records have writes in flight.
+    Index(None, "record_id", "operation"),
 )
 
 links = Table(
@@ -248,12 +256,111 @@ ticket_facts = Table(
     Column("workaround", Text, nullable=True),
     Column("root_cause", Boolean, nullable=False),
     Column("fixed", Boolean, nullable=False),
+    # The ticket's embedding (itsmhub.rules.embedding); NULL until computed (revision 0005).
+    Column("vector", LargeBinary, nullable=True),
+    # Problems people unlinked the ticket from: never proposed again. Kept when the rest
+    # of the facts is rewritten.
+    Column("rejected_ids", Text, nullable=False, server_default=""),
     PrimaryKeyConstraint("record_id"),
     # Dry-runs read every ticket by time, other readers one kind by time; incremental
     # runs read what changed since a (changed_at, record_id) position.
     Index(None, "opened_at", "record_id"),
     Index(None, "kind", "opened_at"),
     Index(None, "changed_at", "record_id"),
+)
+
+parked = Table(
+    "parked",
+    metadata,
+    # Pulled items that wait for the record they belong to: comments of a ticket not
+    # pulled yet (``awaits`` its remote id), a link to a record not known yet.
+    Column("id", BigId, nullable=False, autoincrement=True),
+    Column("connector", String, nullable=False),
+    Column("awaits", String, nullable=False),
+    Column("record_id", String, nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("parked_at", UtcTimestamp(), nullable=False),
+    PrimaryKeyConstraint("id"),
+    Index(None, "connector", "awaits"),
+)
+
+lookup_cache = Table(
+    "lookup_cache",
+    metadata,
+    Column("namespace", String, nullable=False),
+    Column("key", String, nullable=False),
+    Column("value", JSON(none_as_null=True), nullable=True),
+    Column("expires_at", UtcTimestamp(), nullable=False),
+    PrimaryKeyConstraint("namespace", "key"),
+)
+
+field_history = Table(
+    "field_history",
+    metadata,
+    # No foreign key: like the audit trail, history outlives the records it talks about.
+    Column("id", BigId, nullable=False, autoincrement=True),
+    Column("record_id", String, nullable=False),
+    Column("field", String, nullable=False),
+    Column("old", JSON(none_as_null=True), nullable=True),
+    Column("new", JSON(none_as_null=True), nullable=True),
+    Column("system", String, nullable=True),
+    Column("at", UtcTimestamp(), nullable=False),
+    PrimaryKeyConstraint("id"),
+    Index(None, "record_id", "at"),
+)
+
+connector_runs = Table(
+    "connector_runs",
+    metadata,
+    Column("id", BigId, nullable=False, autoincrement=True),
+    Column("connector", String, nullable=False),
+    Column("started_at", UtcTimestamp(), nullable=False),
+    Column("finished_at", UtcTimestamp(), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("stats", JSON, nullable=False),
+    # The vendor time every change before which has been pulled (the cursors' oldest).
+    Column("caught_up_to", UtcTimestamp(), nullable=True),
+    PrimaryKeyConstraint("id"),
+    Index(None, "connector", "finished_at"),
+)
+
+link_tombstones = Table(
+    "link_tombstones",
+    metadata,
+    Column("source_id", String, nullable=False),
+    Column("target_id", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("removed_by", String, nullable=True),
+    Column("removed_at", UtcTimestamp(), nullable=False),
+    PrimaryKeyConstraint("source_id", "target_id", "kind"),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", BigId, nullable=False, autoincrement=True),
+    Column("connector", String, nullable=False),
+    Column("delivery_id", String, nullable=True),
+    Column("kind", String, nullable=True),
+    Column("remote_id", String, nullable=False),
+    Column("event_type", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("received_at", UtcTimestamp(), nullable=False),
+    Column("occurred_at", UtcTimestamp(), nullable=True),
+    PrimaryKeyConstraint("id"),
+    UniqueConstraint("connector", "delivery_id"),
+    CheckConstraint("status IN ('pending', 'done', 'dead')", name="status"),
+    Index(None, "connector", "status"),
+)
+
+#: Logins and e-mail local parts of the people the hub knows, masked in ticket text.
+people_handles = Table(
+    "people_handles",
+    metadata,
+    Column("handle", String, nullable=False),
+    PrimaryKeyConstraint("handle"),
 )
 
 leases = Table(
@@ -270,13 +377,20 @@ __all__ = [
     "UtcTimestamp",
     "audit_log",
     "bases",
+    "connector_runs",
     "cursors",
     "dead_letters",
     "external_refs",
+    "field_history",
     "leases",
+    "link_tombstones",
     "links",
+    "lookup_cache",
     "metadata",
     "outbox",
+    "parked",
+    "people_handles",
     "records",
     "ticket_facts",
+    "webhook_events",
 ]

@@ -37,14 +37,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from itsmhub.errors import StoreError
 from itsmhub.model import utcnow
 
+from .batch import BatchOperations
+from .cache import CacheOperations
 from .engine import FACTS_REVISION, READ_ONLY, MigrationResult, open_engine
 from .facts import FactOperations
 from .journal import JournalOperations
 from .locks import worker_lock
 from .outbox import OutboxOperations
 from .records import RecordOperations
+from .reporting import ReportingOperations
+from .runs import RunOperations
 from .state import StateOperations
 from .sync_queries import SyncQueryOperations
+from .views import ViewOperations
 
 log = logging.getLogger("itsmhub.store")
 
@@ -56,6 +61,11 @@ class _AllOperations(
     JournalOperations,
     OutboxOperations,
     SyncQueryOperations,
+    RunOperations,
+    BatchOperations,
+    CacheOperations,
+    ReportingOperations,
+    ViewOperations,
 ):
     """Every store operation; subclasses only say where the connection comes from."""
 

@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from typing import Final
 
-from itsmhub import IncidentStatus, KnownErrorStatus, Priority, ProblemStatus, RecordKind
+from itsmhub import (
+    IncidentStatus,
+    KnownErrorStatus,
+    Priority,
+    ProblemStatus,
+    RecordKind,
+    ResolutionCode,
+)
 
 ISSUE_TYPES: Final[dict[RecordKind, str]] = {
     RecordKind.INCIDENT: "Incident",
@@ -59,6 +66,21 @@ PRIORITIES: Final[dict[Priority, str]] = {
 
 LINK_TYPE: Final = "Problem/Incident"
 """JSM's built-in incident → problem link type (outward "causes", inward "is caused by")."""
+DUPLICATE_LINK_TYPE: Final = "Duplicate"
+"""Jira's built-in link type (outward "duplicates", inward "is duplicated by")."""
+RELATED_LINK_TYPE: Final = "Relates"
+"""Jira's built-in link type ("relates to" both ways)."""
+
+RESOLUTIONS: Final[dict[ResolutionCode, str]] = {
+    ResolutionCode.FIXED: "Done",
+    ResolutionCode.WORKAROUND: "Known error",
+    ResolutionCode.DUPLICATE: "Duplicate",
+    ResolutionCode.NOT_REPRODUCIBLE: "Cannot reproduce",
+    ResolutionCode.CANCELED: "Won't do",
+    ResolutionCode.RISK_ACCEPTED: "Declined",
+    ResolutionCode.OTHER: "Done",
+}
+"""Neutral resolution → Jira resolution name (JSM's defaults); "Done" reads back as fixed."""
 
 KNOWN_ERROR_LABEL: Final = "known-error"
 MARKER_LABEL_PREFIX: Final = "itsmhub-"

@@ -6,6 +6,7 @@ reported at the key to change.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal, Self
 from uuid import UUID
 
@@ -21,6 +22,7 @@ from pydantic import (
 
 from itsmhub import (
     ConnectorSettings,
+    Duration,
     EmailAddress,
     IncidentStatus,
     KnownErrorStatus,
@@ -30,6 +32,7 @@ from itsmhub import (
     Priority,
     ProblemStatus,
     RecordKind,
+    ResolutionCode,
     SecretReference,
     VendorHosts,
     complete_map,
@@ -127,6 +130,21 @@ class JiraMapping(_Section):
     link_type: NonEmptyStr = Field(
         defaults.LINK_TYPE, description="issue link type from an incident to its problem"
     )
+    duplicate_link_type: NonEmptyStr = Field(
+        defaults.DUPLICATE_LINK_TYPE,
+        description="issue link type from a duplicate to the issue it duplicates",
+    )
+    related_link_type: NonEmptyStr = Field(
+        defaults.RELATED_LINK_TYPE, description="issue link type of related issues"
+    )
+    resolutions: Annotated[
+        dict[ResolutionCode, NonEmptyStr],
+        complete_map(ResolutionCode, "Jira resolution", '"<resolution name>"'),
+    ] = Field(
+        default_factory=lambda: dict(defaults.RESOLUTIONS),
+        description="neutral resolution code → Jira resolution name; a name shared by "
+        "several codes reads as the first of them",
+    )
     known_error_label: Label = Field(
         defaults.KNOWN_ERROR_LABEL, description="label marking a problem issue as a known error"
     )
@@ -172,6 +190,24 @@ class JiraSettings(ConnectorSettings):
     mapping: JiraMapping = Field(
         default_factory=JiraMapping, description="value maps between neutral records and Jira"
     )
+    page_size: int = Field(
+        100,
+        ge=1,
+        le=100,
+        description="issues per search page; Jira returns at most 100 with a full field list",
+    )
+    search_lag: Duration = Field(
+        timedelta(minutes=5),
+        description="how long a write may take to show in JQL search (the index lag): "
+        "each pull re-reads this far behind its watermark, and a lost create is searched "
+        "for again after it; at least one minute",
+    )
+    backfill_partitions: int = Field(
+        4,
+        ge=1,
+        le=16,
+        description="time slices a backfill range is split into and read concurrently",
+    )
 
     @field_validator("site_url")
     @classmethod
@@ -182,6 +218,14 @@ class JiraSettings(ConnectorSettings):
                 f"give the site's root URL, e.g. {url.scheme}://{url.host}, without a path"
             )
         return url
+
+    @field_validator("search_lag")
+    @classmethod
+    def _at_least_a_minute(cls, lag: timedelta) -> timedelta:
+        # JQL dates have minute precision; a shorter overlap could miss a minute's writes.
+        if lag < timedelta(minutes=1):
+            raise ValueError("give at least 1m: Jira's search index lags by seconds to minutes")
+        return lag
 
     @model_validator(mode="after")
     def _gateway_needs_cloud_id(self) -> Self:

@@ -6,6 +6,7 @@ reported at the key to change.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal, Self
 
 from pydantic import (
@@ -20,6 +21,7 @@ from pydantic import (
 
 from itsmhub import (
     ConnectorSettings,
+    Duration,
     Matches,
     NonEmptyStr,
     SecretReference,
@@ -86,6 +88,27 @@ class OAuthAuth(_Section):
 OktaAuth = Annotated[ApiTokenAuth | OAuthAuth, Field(discriminator="method")]
 
 
+class RateLimits(_Section):
+    """Okta's per-minute buckets the hub paces itself under (0 leaves one unpaced).
+
+    Buckets are org-wide: every integration of the org spends from them, so lower these
+    to leave the others room."""
+
+    users: int = Field(
+        defaults.RATE_LIMITS_PER_MINUTE["users"], ge=0, description="GET /api/v1/users"
+    )
+    user: int = Field(
+        defaults.RATE_LIMITS_PER_MINUTE["user"], ge=0, description="GET /api/v1/users/{id}…"
+    )
+    groups: int = Field(
+        defaults.RATE_LIMITS_PER_MINUTE["groups"], ge=0, description="GET /api/v1/groups…"
+    )
+    devices: int = Field(
+        defaults.RATE_LIMITS_PER_MINUTE["devices"], ge=0, description="GET /api/v1/devices…"
+    )
+    logs: int = Field(defaults.RATE_LIMITS_PER_MINUTE["logs"], ge=0, description="GET /api/v1/logs")
+
+
 class OktaSettings(ConnectorSettings):
     """An Okta org, read for the people and devices that tickets concern."""
 
@@ -111,6 +134,27 @@ class OktaSettings(ConnectorSettings):
         "the okta.devices.read scope",
     )
 
+    system_log: bool = Field(
+        True,
+        description="poll the System Log between full reads, so deactivations, department "
+        "moves, group and device changes arrive within a cycle; with oauth, needs "
+        "okta.logs.read",
+    )
+    page_size: int = Field(
+        defaults.PAGE_SIZE, ge=1, le=200, description="users and devices per page (limit)"
+    )
+    cache_ttl: Duration = Field(
+        timedelta(hours=12),
+        description="how long the enricher trusts a looked-up person, group list or device "
+        "list before asking Okta again",
+    )
+    event_hook_secret: SecretReference | None = Field(
+        None,
+        description="reference to the Authorization value set on the Okta event hook; "
+        "deliveries without it are refused (no value: event hooks are not accepted)",
+    )
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
+
     @field_validator("org_url")
     @classmethod
     def _org_root(cls, url: HttpUrl) -> HttpUrl:
@@ -129,10 +173,17 @@ class OktaSettings(ConnectorSettings):
     def _scopes_cover_what_is_read(self) -> Self:
         if not isinstance(self.auth, OAuthAuth):
             return self
-        needed = ["okta.users.read"] + (["okta.devices.read"] if self.sync_devices else [])
+        needed = ["okta.users.read", "okta.groups.read"]
+        needed += ["okta.devices.read"] if self.sync_devices else []
+        needed += ["okta.logs.read"] if self.system_log else []
         missing = [scope for scope in needed if scope not in self.auth.scopes]
         if missing:
-            why = {"okta.users.read": "people", "okta.devices.read": "sync_devices = true"}
+            why = {
+                "okta.users.read": "people",
+                "okta.groups.read": "people's groups",
+                "okta.devices.read": "sync_devices = true",
+                "okta.logs.read": "system_log = true",
+            }
             raise errors_at(
                 "missing_scope",
                 [

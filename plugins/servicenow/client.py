@@ -13,6 +13,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio
 import httpx
@@ -34,6 +35,11 @@ Clock = Callable[[], float]
 TOKEN_PATH = "/oauth_token.do"  # noqa: S105  (a URL path, not a secret)
 BATCH_PATH = "/api/now/v1/batch"  # the Batch API needs the versioned URL
 _JSON = {"Content-Type": "application/json"}
+#: The longest path and query a GET is sent with; a longer one (a journal look-up of a
+#: 10,000-row page lists 350 kB of sys_ids) goes inside a Batch API call instead, as
+#: ServiceNow's own pysnc does past about 10,000 characters (vendor-apis.md §3.3). It
+#: costs one call either way, and the front end's request-line limit is never met.
+MAX_URL = 10_000
 
 
 def make_auth(settings: ServiceNowSettings, context: ConnectorContext) -> httpx.Auth:
@@ -85,6 +91,7 @@ class BatchResponse:
     status: int
     body: Any
     error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class ServiceNowClient:
@@ -154,7 +161,7 @@ class ServiceNowClient:
             params["sysparm_fields"] = ",".join(fields)
         if offset:
             params["sysparm_offset"] = offset
-        response = await self.send("GET", f"/api/now/table/{table}", params=params, absent_ok=True)
+        response = await self.get_anyhow(f"/api/now/table/{table}", params)
         if response.status_code == 404:
             if "no record found" in response.text.lower():
                 return Page(rows=[])
@@ -166,6 +173,25 @@ class ServiceNowClient:
             total=int(total) if total and total.isdigit() else None,
             links=links,
         )
+
+    async def get_anyhow(self, path: str, params: Mapping[str, str | int]) -> httpx.Response:
+        """``GET path?params`` (a 404 let through as an answer): directly, or inside a
+        Batch API call when the URL would be longer than :data:`MAX_URL`."""
+        query = urlencode(params)
+        if len(path) + 1 + len(query) <= MAX_URL:
+            return await self.send("GET", path, params=params, absent_ok=True)
+        request = BatchRequest("1", "GET", f"{path}?{query}")
+        # A read may run twice: the batch is retried like the GET it carries.
+        [answer] = await self.batch([request], idempotent=True, keep_headers=True)
+        if answer.status == 0:
+            raise TransientError(f"GET {path}: the instance did not reach it within the batch")
+        sent = httpx.Request("GET", self.http.base_url.join(path))
+        response = httpx.Response(
+            answer.status, headers=answer.headers, json=answer.body, request=sent
+        )
+        if answer.status != 404:
+            raise_for_status(response)
+        return response
 
     async def get(
         self, table: str, sys_id: str, fields: Sequence[str] = ()
@@ -205,12 +231,17 @@ class ServiceNowClient:
         return _result(response, dict)
 
     async def batch(
-        self, requests: Sequence[BatchRequest], *, idempotent: bool | None = None
+        self,
+        requests: Sequence[BatchRequest],
+        *,
+        idempotent: bool | None = None,
+        keep_headers: bool = False,
     ) -> list[BatchResponse]:
         """Many Table API calls in one HTTP call; the instance runs them one after another.
 
         The call is a POST, so it is not retried once sent unless ``idempotent`` vouches
-        that every item may run twice (absolute-value PATCHes, no creates, no journal).
+        that every item may run twice (reads, absolute-value PATCHes; no creates, no
+        journal). ``keep_headers`` asks for each item's response headers (``Link``).
         """
         rest_requests = []
         for item in requests:
@@ -222,7 +253,7 @@ class ServiceNowClient:
                     {"name": "Content-Type", "value": "application/json"},
                     {"name": "Accept", "value": "application/json"},
                 ],
-                "exclude_response_headers": True,
+                "exclude_response_headers": not keep_headers,
             }
             if item.body is not None:
                 entry["body"] = base64.b64encode(json.dumps(item.body).encode()).decode()
@@ -260,7 +291,7 @@ def _malformed(response: httpx.Response, why: str) -> TransientError:
     request = response.request
     kind = response.headers.get("content-type", "no content type").split(";")[0]
     return TransientError(
-        f"{request.method} {request.url.scheme}://{request.url.host}{request.url.path}: "
+        f"{request.method} {request.url.scheme}://{request.url.netloc.decode()}{request.url.path}: "
         f"the instance answered HTTP {response.status_code} with a body that is not the "
         f"Table API's JSON ({why}; {kind}, {len(response.content)} bytes)",
         status=response.status_code,
@@ -293,6 +324,13 @@ def _batch_item(response: httpx.Response, item: Any) -> BatchResponse:
         status = int(item.get("status_code", 0))
     except (binascii.Error, ValueError, TypeError):
         raise _malformed(response, "a serviced request's body or status is unreadable") from None
+    headers = item.get("headers")
     return BatchResponse(
-        id=str(item.get("id")), status=status, body=body, error=item.get("error_message")
+        id=str(item.get("id")),
+        status=status,
+        body=body,
+        error=item.get("error_message"),
+        headers={str(h.get("name")): str(h.get("value")) for h in headers if isinstance(h, dict)}
+        if isinstance(headers, list)
+        else {},
     )

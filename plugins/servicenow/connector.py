@@ -21,11 +21,9 @@ from pydantic import JsonValue
 from itsmhub import (
     NOT_SYNCED,
     AnyRecord,
-    CheckItem,
     Checkpoint,
     CheckResult,
     Comment,
-    ConfigError,
     Connector,
     ConnectorContext,
     ConnectorSettings,
@@ -36,6 +34,7 @@ from itsmhub import (
     LinkKind,
     PageGuard,
     PersonRef,
+    Probe,
     PullItem,
     PullRequest,
     RecordError,
@@ -45,6 +44,7 @@ from itsmhub import (
     RemoteVersion,
     Stream,
     TransientError,
+    check_reads,
     check_unchanged,
     correction_marker,
 )
@@ -56,10 +56,9 @@ from .mapping import Row, Target, format_time, parse_time, row_version, text
 from .settings import ServiceNowSettings
 
 JOURNAL_TABLE = "sys_journal_field"
-# sys_ids per journal query. ServiceNow documents no URL length limit; 1,000 ids make a
-# URL of about 33 kB, a guess at what instances and proxies accept (unverified). A
-# 10,000-row page then costs 10 journal calls instead of one per record.
-JOURNAL_IDS_PER_QUERY = 1000
+# sys_ids per look-up by id. A page's journal is read in one query whatever its size:
+# the client packs a query too long for a URL into a Batch API call (client.MAX_URL).
+IDS_PER_QUERY = 10_000
 _ORDER = "ORDERBYsys_updated_on^ORDERBYsys_id"
 _SYS_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -157,38 +156,22 @@ class ServiceNowConnector(BatchWrites, Connector):
         tables = [self.settings.tables.incident, self.settings.tables.problem, JOURNAL_TABLE]
         if self._articles():
             tables.append(self.target.table(RecordKind.KNOWN_ERROR))
-        items: list[CheckItem] = []
-        for table in tables:
-            try:
-                await self.client.list(table, "", ["sys_id"], limit=1)
-            except ConfigError as exc:
-                items.append(CheckItem(name="auth", ok=False, detail=exc.message, fix=exc.fix))
-                break
-            except TransientError as exc:
-                fix = "check instance_url, the network path and any proxy; try again later"
-                items.append(CheckItem(name="reachability", ok=False, detail=str(exc), fix=fix))
-                break
-            except RecordError as exc:
-                items += self._reached(items)
-                fix = (
-                    f"give the integration user a role that may read {table} "
-                    "(itil for incidents and problems; sys_journal_field needs read access "
-                    "for comments and work notes)"
-                )
-                items.append(CheckItem(name=f"read {table}", ok=False, detail=str(exc), fix=fix))
-                continue
-            items += self._reached(items)
-            items.append(CheckItem(name=f"read {table}", ok=True, detail="allowed"))
-        return CheckResult(connector=self.name, items=tuple(items))
-
-    def _reached(self, items: list[CheckItem]) -> list[CheckItem]:
-        """The auth and reachability items, once: any answer but 401 proves both."""
-        if any(item.name == "auth" for item in items):
-            return []
-        return [
-            CheckItem(name="auth", ok=True, detail="the instance accepted the credentials"),
-            CheckItem(name="reachability", ok=True, detail=self.target.instance),
+        probes = [
+            Probe(
+                name=f"read {table}",
+                read=partial(self.client.list, table, "", ["sys_id"], limit=1),
+                denied_fix=f"give the integration user a role that may read {table} (itil for "
+                "incidents and problems; sys_journal_field needs read access for comments "
+                "and work notes)",
+            )
+            for table in tables
         ]
+        return await check_reads(
+            self.name,
+            probes,
+            address=self.target.instance,
+            network_fix="check instance_url, the network path and any proxy; try again later",
+        )
 
     # --- reading -------------------------------------------------------------------------
 
@@ -245,8 +228,8 @@ class ServiceNowConnector(BatchWrites, Connector):
         assert isinstance(self.settings, ServiceNowSettings)
         found: dict[str, list[Comment]] = {}
         ids = [i for i in sys_ids if i]
-        for start in range(0, len(ids), JOURNAL_IDS_PER_QUERY):
-            chunk = ids[start : start + JOURNAL_IDS_PER_QUERY]
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ids[start : start + IDS_PER_QUERY]
             query = (
                 f"name={table}^elementINcomments,work_notes^element_idIN{','.join(chunk)}"
                 "^ORDERBYsys_created_on^ORDERBYsys_id"
@@ -324,8 +307,8 @@ class ServiceNowConnector(BatchWrites, Connector):
         """``sys_user`` rows by sys_id, one list call per thousand accounts."""
         ids = sorted({a.remote_id for a in accounts if _SYS_ID.match(a.remote_id)})
         found: dict[str, PersonRef] = {}
-        for start in range(0, len(ids), JOURNAL_IDS_PER_QUERY):
-            chunk = ids[start : start + JOURNAL_IDS_PER_QUERY]
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            chunk = ids[start : start + IDS_PER_QUERY]
             page = await self.client.list(
                 "sys_user",
                 f"sys_idIN{','.join(chunk)}",

@@ -15,9 +15,14 @@ import pytest
 
 from itsmhub import Impact, Incident, Priority
 
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
 
 def _load() -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "bench" / "rules_corpus.py"
+    # The corpus imports its vocabulary and scorer as siblings, as when run as a script.
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    path = BENCH / "rules_corpus.py"
     spec = importlib.util.spec_from_file_location("rules_corpus", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -212,3 +217,49 @@ def test_score_of_the_corpus_against_its_own_truth(items: list) -> None:
     assert (s.precision, s.recall, s.pair_precision, s.pair_recall) == (1.0, 1.0, 1.0, 1.0)
     by_service = corpus.score({i.id: i.service for i in items}, truth)
     assert by_service.precision < 0.3
+
+
+def test_some_causes_recur_steadily_never_three_in_a_week(items: list) -> None:
+    times = defaultdict(list)
+    for item in items:
+        if item.pattern is not None:
+            times[item.pattern].append(item.created_at.timestamp())
+    week, steady = 7 * 86400, 0
+    for stamps in times.values():
+        stamps.sort()
+        spread = stamps[-1] - stamps[0] >= 6 * week
+        busiest = max(i + 1 - bisect.bisect_left(stamps, s - week) for i, s in enumerate(stamps))
+        steady += len(stamps) >= 4 and spread and busiest < 3
+    assert steady >= 1
+
+
+def test_people_named_in_titles_are_in_the_directory() -> None:
+    people = corpus.directory()
+    assert len({p.login for p in people}) == len(people)
+    handles = {p.login for p in people} | {p.email.split("@")[0] for p in people}
+    named = [
+        word.strip("():")
+        for item in corpus.generate(N, seed=3)
+        if item.pattern is not None
+        for word in item.title.split()
+        if word.strip("():") in handles
+    ]
+    assert len(named) > N * 0.3 * 0.05
+
+
+def test_same_form_requests_are_noise_about_different_things(items: list) -> None:
+    installs = [i for i in items if i.title.startswith("Install ") and "laptop" in i.title]
+    assert len(installs) >= 10
+    assert all(i.pattern is None for i in installs)
+    assert len({i.title for i in installs}) > len(installs) * 0.6
+
+
+def test_agents_link_only_incidents_of_their_problem(items: list) -> None:
+    problems = {p.id: p for p in corpus.agent_problems(N, seed=1)}
+    linked = [item for item in items if item.problem is not None]
+    assert linked and problems
+    assert {item.problem for item in linked} <= set(problems)
+    for item in linked:
+        assert item.pattern is not None and item.problem == f"prb-{item.pattern:06d}"
+        assert problems[item.problem].created_at <= item.created_at
+        assert item.to_incident().links[0].target_id == item.problem

@@ -219,12 +219,13 @@ class FakeEngine:
 @pytest.fixture
 def fake_engine(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
     """A fake engine whose connectors' secrets resolve."""
-    from itsmhub.cli import dlq_cmd
+    import itsmhub.engine
 
     engine = FakeEngine()
     module = engine.module()
-    monkeypatch.setattr(dlq_cmd, "Hub", module.Hub)
-    monkeypatch.setattr(dlq_cmd, "refetch", module.refetch)
+    # dlq retry imports the engine when it needs it, so the fake replaces the engine's own.
+    monkeypatch.setattr(itsmhub.engine, "Hub", module.Hub)
+    monkeypatch.setattr(itsmhub.engine, "refetch", module.refetch)
     monkeypatch.setenv("ITSMHUB_TEST_JIRA_TOKEN", "jira-token")
     monkeypatch.setenv("ITSMHUB_TEST_ZENDESK_TOKEN", "zendesk-token")
     return engine

@@ -1,4 +1,4 @@
-"""``itsmhub status``, ``records show`` and ``dlq``: what an admin sees, in tables and JSON.
+"""``records show`` and ``dlq``: what an admin sees, in tables and JSON (status: test_status.py).
 
 Fixtures (``hub``: a config and no store yet; ``seeded``: a store after some syncing)
 live in this folder's conftest.py.
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from itsmhub.model import RecordKind
-from itsmhub.store import HEAD_REVISION, DeadLetterStatus, OutboxStatus
+from itsmhub.store import DeadLetterStatus, OutboxStatus
 
 if TYPE_CHECKING:
     from conftest import FakeEngine, Hub
@@ -31,67 +31,6 @@ def test_every_command_has_help(hub: Hub, command: list[str]) -> None:
     result = hub.run(*command, "--help")
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
-
-
-# --- status ------------------------------------------------------------------------
-
-
-def test_status_before_any_sync_says_never_synced_and_creates_nothing(hub: Hub) -> None:
-    result = hub.run("status")
-    assert result.exit_code == 0, result.output
-    assert "never synced" in result.output
-    report = as_json(hub.run("status", "--json"))
-    assert report["store"] == {"url": hub.url, "exists": False, "schema_revision": None}
-    jira = report["connectors"][0]
-    assert (jira["name"], jira["synced"], jira["outbox_depth"], jira["dead_letters"]) == (
-        "jira", False, 0, 0,
-    )  # fmt: skip
-    assert [s["stream"] for s in jira["streams"]] == ["incident", "known_error", "problem"]
-    assert all(s["watermark"] is None and s["lag"] is None for s in jira["streams"])
-    assert not hub.db.exists()
-
-
-def test_status_json(frozen: Hub) -> None:
-    report = as_json(frozen.run("status", "--json"))
-    assert report["store"] == {"url": frozen.url, "exists": True, "schema_revision": HEAD_REVISION}
-    assert report["checked_at"] == "2026-11-23T09:03:00Z"
-    jira, zendesk = report["connectors"]
-    assert (jira["type"], jira["enabled"], jira["synced"]) == ("jira", True, True)
-    streams = {s["stream"]: s for s in jira["streams"]}
-    assert streams["incident"] == {
-        "stream": "incident",
-        "watermark": "2026-11-23T09:00:00Z",
-        "lag": "3m",
-        "lag_seconds": 180,
-    }
-    assert streams["problem"]["lag"] == "1h 3m"
-    assert streams["known_error"]["watermark"] is None
-    assert (jira["outbox_depth"], jira["dead_letters"]) == (0, 1)
-    # The newest *error* entry, though a plain "pulled" entry came after it.
-    assert jira["last_error"]["event"] == "error.auth"
-    assert jira["last_error"]["detail"] == {"message": "401 from Jira"}
-    assert (zendesk["outbox_depth"], zendesk["dead_letters"]) == (1, 1)
-    assert zendesk["synced"] is False
-    assert zendesk["last_error"]["event"] == "error.push"
-
-
-def test_status_table(frozen: Hub) -> None:
-    result = frozen.run("status")
-    assert result.exit_code == 0, result.output
-    assert f"store: {frozen.url} (schema {HEAD_REVISION})" in result.output
-    for text in ("1h 3m", "error.auth", "error.push", "2026-11-23T09:00:00Z", "never synced"):
-        assert text in result.output
-
-
-def test_status_of_one_connector(frozen: Hub) -> None:
-    report = as_json(frozen.run("status", "--connector", "zendesk", "--json"))
-    assert [c["name"] for c in report["connectors"]] == ["zendesk"]
-    result = frozen.run("status", "--connector", "servicenow")
-    assert result.exit_code == 2  # a name the config does not have is a usage error
-    assert "no connector named 'servicenow'" in result.output and "jira, zendesk" in result.output
-    frozen.config.write_text('[store]\nurl = "mysql://nope"\n')
-    broken = frozen.run("status")
-    assert broken.exit_code == 2 and "Traceback" not in broken.output
 
 
 # --- records show ------------------------------------------------------------------
@@ -134,7 +73,9 @@ def test_records_show_table(seeded: Hub) -> None:
     assert f"problem {seeded.ids['problem']} (version 1)" in result.output
     assert "VPN concentrator firmware" in result.output
     assert "OPS-13" in result.output
-    assert "links: none" in result.output and "audit trail: none" in result.output
+    # The incident's caused_by link shows on the problem too, pointing at it.
+    assert "links: none" not in result.output and "audit trail: none" in result.output
+    assert "← │ caused_by │" in result.output and "jira OPS-12, zendesk 4711" in result.output
     full = seeded.run("records", "show", seeded.ids["incident"])
     for text in ("OPS-12", "caused_by", "status=422", "service: vpn", "tags: network"):
         assert text in full.output

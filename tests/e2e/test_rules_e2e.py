@@ -92,7 +92,7 @@ def test_two_tools_open_a_problem_in_a_third_and_its_workaround_comes_back(world
     sync(config)
     [problem] = instance.rows("problem")
     assert problem["short_description"].startswith("Recurring: ")
-    assert problem["description"].count("title similarity") == 3
+    assert problem["description"].count("similarity") == 3
     assert "Printer" not in problem["description"]
     assert problem["correlation_id"].startswith("itsmhub-"), "created through the outbox"
 

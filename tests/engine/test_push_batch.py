@@ -20,9 +20,10 @@ from itsmhub import (
     WriteOutcome,
 )
 from itsmhub.engine import Pusher
-from itsmhub.engine.push import WRITE_BATCH
 
 pytestmark = pytest.mark.anyio
+#: Writes per write_many call: the connector's declared maximum.
+WRITE_BATCH = FakeConnector.max_batch
 
 
 class BulkFake(FakeConnector):

@@ -288,7 +288,7 @@ async def test_a_link_to_a_record_whose_copy_is_still_queued_waits_for_it(world)
     """A rule creates a problem in jira and links jira's incident to it: the LINK row may
     run before the problem's CREATE row, and must wait for it instead of being dropped."""
     from itsmhub.engine import Pusher
-    from itsmhub.engine.fanout import enqueue_link
+    from itsmhub.engine.fanout import Fanout, TransactionSink
     from itsmhub.model import Link, LinkKind, Problem
     from itsmhub.store import OutboxItemIn, OutboxOperation
 
@@ -312,7 +312,7 @@ async def test_a_link_to_a_record_whose_copy_is_still_queued_waits_for_it(world)
                 next_attempt_at=world.clock() + timedelta(minutes=10),
             )
         )
-        await enqueue_link(tx, "jira", incident.id, link)
+        await Fanout(world.hub, TransactionSink(tx, "test")).link("jira", incident, link)
 
     first = await Pusher(world.hub, "jira").run()
     assert (first.pushed, first.skipped, first.retried) == (0, 0, 1)
@@ -330,7 +330,7 @@ async def test_a_link_to_a_record_whose_copy_is_still_queued_waits_for_it(world)
 
 async def test_a_link_whose_target_will_never_be_copied_is_skipped(world) -> None:
     from itsmhub.engine import Pusher
-    from itsmhub.engine.fanout import enqueue_link
+    from itsmhub.engine.fanout import Fanout, TransactionSink
     from itsmhub.model import Link, LinkKind, Problem
 
     jira = world.remotes["jira"]
@@ -343,7 +343,7 @@ async def test_a_link_whose_target_will_never_be_copied_is_skipped(world) -> Non
     async with world.hub.store.transaction() as tx:
         await tx.put_record(problem)
         await tx.put_record(incident)
-        await enqueue_link(tx, "jira", incident.id, link)
+        await Fanout(world.hub, TransactionSink(tx, "test")).link("jira", incident, link)
 
     stats = await Pusher(world.hub, "jira").run()
     assert (stats.skipped, stats.retried) == (1, 0)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from itsmhub.config import Config, validate_config
-from itsmhub.engine import CycleReport, Hub, sync_once
+from itsmhub.engine import CycleReport, Hub, open_hub, sync_once
 from itsmhub.plugins import Plugins, load_plugins
 
 from .connector import REMOTES
@@ -111,7 +111,7 @@ async def open_world(
     config = make_config(folder, systems, page_size=page_size, **sections)
     clock = HubClock()
     try:
-        async with Hub.open(config, plugins_with_fake(), clock=clock) as hub:
+        async with open_hub(config, plugins_with_fake(), clock=clock) as hub:
             yield World(hub, remotes, clock)
     finally:
         for name in systems:

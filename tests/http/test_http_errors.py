@@ -232,8 +232,9 @@ def test_transport_failures(exc: httpx.HTTPError, error: type, replay_safe: bool
     classified = classify_exception(exc)
     assert type(classified) is error
     assert is_replay_safe(classified) is replay_safe
+    # Nothing answered: the message spells out scheme, host and port, default or not.
     assert str(classified).startswith(
-        "POST https://acme.atlassian.net/rest/api/3/issue/X-1 failed: "
+        "POST https://acme.atlassian.net:443/rest/api/3/issue/X-1 failed: "
     )
 
 

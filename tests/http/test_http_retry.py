@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -277,3 +278,46 @@ async def test_giving_up_keeps_replay_safety_for_the_outbox(fake_time) -> None:
             await _get(settings, fake_time, method="POST", json={})
     assert "gave up after 2 attempts" in str(caught.value)
     assert is_replay_safe(caught.value)
+
+
+async def test_an_answer_over_the_size_limit_is_refused_before_it_is_all_read(
+    fake_time,
+) -> None:
+    settings = HttpSettings(max_response_bytes=4096)
+    served = {"chunks": 0}
+
+    async def endless() -> Any:
+        for _ in range(1000):
+            served["chunks"] += 1
+            yield b"x" * 1024
+
+    with respx.mock(base_url=BASE_URL) as router:
+        router.get(PATH).mock(return_value=httpx.Response(200, stream=_Stream(endless())))
+        with pytest.raises(ConfigError) as caught:
+            await _get(settings, fake_time)
+    assert caught.value.key == "http.max_response_bytes"
+    assert "over 4,096 bytes" in str(caught.value) and caught.value.fix
+    assert served["chunks"] < 10  # it stopped reading, it did not buffer a megabyte
+
+
+async def test_a_declared_length_over_the_limit_is_refused_at_once(fake_time) -> None:
+    settings = HttpSettings(max_response_bytes=2048)
+    with respx.mock(base_url=BASE_URL) as router:
+        router.get(PATH).respond(200, content=b"y" * 5000)
+        with pytest.raises(ConfigError, match="over 2,048 bytes"):
+            await _get(settings, fake_time)
+        router.get("/small").respond(200, json={"ok": True})
+        async with build_client(settings, base_url=BASE_URL) as client:
+            answer = await send_with_retries(
+                client, "GET", "/small", settings=settings, sleep=fake_time.sleep
+            )
+    assert answer.json() == {"ok": True}
+
+
+class _Stream(httpx.AsyncByteStream):
+    def __init__(self, chunks: Any) -> None:
+        self.chunks = chunks
+
+    async def __aiter__(self) -> Any:
+        async for chunk in self.chunks:
+            yield chunk

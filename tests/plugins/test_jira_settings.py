@@ -1,4 +1,4 @@
-"""The jira plugin's settings, registration and not-yet-implemented connector."""
+"""The jira plugin's settings, registration and declared capabilities."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from uuid import UUID
 
 import pytest
 
-from itsmhub import Connector, IncidentStatus, NotImplementedYet, Priority, RecordKind, SecretRef
+from itsmhub import Connector, IncidentStatus, Priority, RecordKind, SecretRef
 from itsmhub.config import ConfigInvalid, load_config
 from itsmhub_jira import mapping_defaults as defaults
 from itsmhub_jira.connector import JiraConnector
@@ -241,16 +241,42 @@ def test_the_connector_declares_itself() -> None:
         RecordKind.PROBLEM,
         RecordKind.KNOWN_ERROR,
     }
-    assert JiraConnector.capabilities() == []
+    assert JiraConnector.links_elsewhere and JiraConnector.max_batch == 50
+    assert set(JiraConnector.capabilities()) == {
+        "check",
+        "pull",
+        "fetch",
+        "find_by_marker",
+        "create",
+        "update",
+        "add_comment",
+        "update_comment",
+        "link",
+        "unlink",
+        "write_many",
+        "resolve_people",
+        "verify_webhook",
+    }
 
 
 @pytest.mark.anyio
-async def test_the_connector_refuses_until_its_vendor_calls_land(validate, context) -> None:
-    async with JiraConnector("jira", validate(JiraSettings, MINIMAL), context) as connector:
-        with pytest.raises(NotImplementedYet, match="cannot check the connection yet"):
-            await connector.check()
-        with pytest.raises(NotImplementedYet):
-            await connector.fetch(RecordKind.INCIDENT, "10001")
+async def test_an_instance_holds_only_the_fields_its_site_maps(validate, context) -> None:
+    data = {**MINIMAL, "search_lag": "10m"}
+    data["mapping"] = {"custom_fields": {"root_cause": "customfield_10050"}}
+    async with JiraConnector("jira", validate(JiraSettings, data), context) as connector:
+        assert connector.synced_fields is not None
+        assert "root_cause" in connector.synced_fields
+        assert (
+            "workaround" not in connector.synced_fields and "custom" not in connector.synced_fields
+        )
+        assert connector.marker_lag.total_seconds() == 600
+        [stream] = connector.streams()
+        assert stream.overlap.total_seconds() == 600 and len(stream.kinds) == 3
+
+
+def test_search_lag_under_a_minute_is_refused(errors, merged) -> None:
+    [error] = errors(JiraSettings, merged(MINIMAL, {"search_lag": "30s"}))
+    assert error["loc"] == ("search_lag",) and "at least 1m" in error["msg"]
 
 
 def test_the_plugin_registers_through_its_entry_point() -> None:
@@ -259,3 +285,6 @@ def test_the_plugin_registers_through_its_entry_point() -> None:
     registered: list[type[Connector]] = []
     entry.load().register_connectors(register=registered.append)
     assert registered == [JiraConnector]
+    emulators: list[type] = []
+    entry.load().register_emulators(register=emulators.append)
+    assert [e.kind for e in emulators] == ["jira"]

@@ -32,7 +32,12 @@ def test_minimal_settings_get_the_documented_defaults(validate, tmp_path: Path) 
         scheme="file", target=str(tmp_path / "okta-key.pem")
     )
     assert settings.auth.key_id is None
-    assert settings.auth.scopes == ["okta.users.read", "okta.groups.read", "okta.devices.read"]
+    assert settings.auth.scopes == [
+        "okta.users.read",
+        "okta.groups.read",
+        "okta.devices.read",
+        "okta.logs.read",
+    ]
     assert settings.match_people_by == ["email", "login"]
     assert settings.department_attribute == "department"
     assert settings.sync_devices is True
@@ -66,7 +71,7 @@ def test_a_missing_required_key_is_reported(errors, merged, drop, loc) -> None:
     assert [(e["loc"], e["type"]) for e in found] == [(loc, "missing")]
 
 
-MISSING_DEVICES = ["okta.users.read", "okta.groups.read"]
+MISSING_DEVICES = ["okta.users.read", "okta.groups.read", "okta.logs.read"]
 MISTAKES = [
     ({"orgurl": "https://acme.okta.com"}, [("orgurl",)], "extra_forbidden"),
     ({"org_url": "acme.okta.com"}, [("org_url",)], "url_parsing"),
@@ -150,16 +155,17 @@ def test_the_connector_declares_itself() -> None:
     assert OktaConnector.kind == "okta"
     assert OktaConnector.settings_model is OktaSettings
     assert OktaConnector.record_kinds == {RecordKind.PERSON, RecordKind.DEVICE}
-    assert OktaConnector.capabilities() == []
+    # A read-only source: nothing that writes, and no correlation markers to look up.
+    assert OktaConnector.capabilities() == ["check", "pull", "fetch", "verify_webhook"]
 
 
 @pytest.mark.anyio
-async def test_the_connector_refuses_until_its_vendor_calls_land(validate, context) -> None:
+async def test_the_connector_refuses_what_a_read_only_source_cannot_do(validate, context) -> None:
     async with OktaConnector("idp", validate(OktaSettings, MINIMAL), context) as connector:
-        with pytest.raises(NotImplementedYet, match="cannot check the connection yet"):
-            await connector.check()
+        with pytest.raises(NotImplementedYet, match="cannot create records"):
+            await connector.create(None, marker="m")  # type: ignore[arg-type]
         with pytest.raises(NotImplementedYet):
-            await connector.fetch(RecordKind.PERSON, "00u1a2b3c4")
+            await connector.find_by_marker(RecordKind.PERSON, "m")
 
 
 def test_the_plugin_registers_through_its_entry_point() -> None:
@@ -168,3 +174,6 @@ def test_the_plugin_registers_through_its_entry_point() -> None:
     registered: list[type[Connector]] = []
     entry.load().register_connectors(register=registered.append)
     assert registered == [OktaConnector]
+    emulators: list[type] = []
+    entry.load().register_emulators(register=emulators.append)
+    assert [e.kind for e in emulators] == ["okta"]

@@ -48,7 +48,7 @@ def test_recurrence_opens_one_problem_at_the_threshold_then_links_the_rest() -> 
     assert "3 incidents within 2.0 days" in created.reason
     assert "same service = 'vpn'" in created.reason
     assert [e.name for e in created.evidence] == [f.name for f in vpn[:3]]
-    assert "title similarity" in created.evidence[0].why
+    assert "meaning similarity" in created.evidence[0].why
     assert "K-" in created.description
     [link] = see(session, vpn[3])
     assert isinstance(link, AddLink)

@@ -64,3 +64,12 @@ def test_signatures_are_stable_across_processes() -> None:
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout.strip()
     assert other == fingerprint("VPN drops on lt-0423").signature.hex()
+
+
+def test_signatures_in_bulk_equal_one_at_a_time() -> None:
+    from itsmhub.rules.fingerprint import fingerprint, fingerprints, signature, signatures
+
+    sets = [frozenset(), frozenset({"vpn"}), frozenset({"vpn", "drops", "_host_"})]
+    assert signatures(sets) == [signature(s) for s in sets]
+    titles = ["VPN drops on lt-0423", "Printer jams", "12345"]
+    assert fingerprints(titles) == [fingerprint(t) for t in titles]

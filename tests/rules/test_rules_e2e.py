@@ -44,7 +44,7 @@ async def test_two_tools_one_problem_then_the_workaround(world_factory: Callable
     problem = problems[0]
     assert problem.fields["title"].startswith("Recurring: ")
     evidence = problem.fields["description"]
-    assert evidence.count("title similarity") == 3
+    assert evidence.count("similarity") == 3
     assert "same service = 'vpn'" in evidence
     assert "Printer" not in evidence
 

@@ -26,14 +26,21 @@ ALL_TABLES = {
     "alembic_version",
     "audit_log",
     "bases",
+    "connector_runs",
     "cursors",
     "dead_letters",
     "external_refs",
+    "field_history",
     "leases",
+    "link_tombstones",
     "links",
+    "lookup_cache",
     "outbox",
+    "parked",
+    "people_handles",
     "records",
     "ticket_facts",
+    "webhook_events",
 }
 
 
@@ -143,9 +150,9 @@ async def test_upgrade_from_0001_keeps_the_data(
         store = await db.open(clock)
     try:
         assert store.migration.from_revision == "0001"
-        assert store.migration.applied == ("0002", "0003")
+        assert store.migration.applied == ("0002", "0003", "0004", "0005")
         assert store.schema_revision == HEAD_REVISION
-        assert "from 0001 to 0003 (ran 0002, 0003)" in caplog.text
+        assert "from 0001 to 0005 (ran 0002, 0003, 0004, 0005)" in caplog.text
         assert "computed rule facts for 1 tickets stored before revision 0003" in caplog.text
         stored = await store.get_stored(incident.id)
         assert stored is not None
@@ -227,7 +234,7 @@ async def test_downgrade_and_upgrade_again(db: Database) -> None:
     assert await table_names(db) == {"alembic_version"}
     store = await db.open()
     try:
-        assert store.migration.applied == ("0001", "0002", "0003")
+        assert store.migration.applied == ("0001", "0002", "0003", "0004", "0005")
         assert await schema_diffs(store.engine) == []
     finally:
         await store.close()

@@ -19,7 +19,7 @@ from itsmhub.emulation import Gate, admin_routes
 
 from . import tableapi
 from .batch import batch
-from .errors import error, gate_error, rate_headers
+from .errors import MAX_REQUEST_TARGET, error, gate_error, rate_headers
 from .seed import seed_instance
 from .state import COLUMNS, Instance
 
@@ -113,6 +113,7 @@ def build_app(instance: Instance) -> MethodOverride:
         error=gate_error,
         authenticate=authenticator(instance),
         open_paths=(TOKEN_PATH,),
+        max_target=MAX_REQUEST_TARGET,
         user_key="servicenow.user",
     )
     outer = MethodOverride(gate)

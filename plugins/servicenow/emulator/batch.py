@@ -87,7 +87,8 @@ async def batch(request: Request) -> Response:
         serviced.append(entry)
     return JSONResponse(
         {
-            "batch_request_id": data.get("batch_request_id", ""),
+            # Echoed as a string whatever was sent, as an instance does (vendor-apis.md §3.3).
+            "batch_request_id": str(data.get("batch_request_id", "")),
             "serviced_requests": serviced,
             "unserviced_requests": [],
         }

@@ -15,6 +15,11 @@ def error(status: int, message: str, detail: str = "", **headers: str) -> JSONRe
     return JSONResponse(body, status_code=status, headers=headers or None)
 
 
+#: The longest request line (path and query) the instance's front end takes; longer ones
+#: are answered 414. Clients keep below it: pysnc sends a query of more than about 10,000
+#: characters through the Batch API (vendor-apis.md §3.3), and so does the connector.
+MAX_REQUEST_TARGET = 16_384
+
 #: The instance's own words for the gate's refusals.
 MESSAGES = {401: "User Not Authenticated", 414: "Request-URI Too Long"}
 

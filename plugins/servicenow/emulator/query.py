@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 Row = dict[str, str]
 
@@ -46,7 +47,14 @@ class Term:
     value: str
 
     def matches(self, row: Row) -> bool:
+        if self.op in ("IN", "NOT IN"):  # a list of thousands of sys_ids: look up, not scan
+            return (row.get(self.field, "") in self.members) == (self.op == "IN")
         return _compare(self.op, row.get(self.field, ""), self.value)
+
+    @cached_property
+    def members(self) -> frozenset[str]:
+        """The values of an ``IN`` list."""
+        return frozenset(self.value.split(","))
 
 
 Clause = tuple[Term, ...]

@@ -40,6 +40,8 @@ STATES: dict[str, dict[str, str]] = {
 DISPLAY_FIELD = {
     "sys_user": "name",
     "sys_user_group": "name",
+    "cmdb_ci_service": "name",
+    "cmdb_ci": "name",
     "problem": "number",
     "incident": "number",
 }

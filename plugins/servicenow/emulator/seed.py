@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +30,16 @@ TOPICS = (
     ("Laptop", "Hardware", ("Laptop battery swells", "Docking station not detected")),
     ("Wi-Fi", "Network", ("Guest Wi-Fi portal unreachable", "Wi-Fi weak in meeting room B")),
 )
+#: The business service and configuration items of each topic (business_service, cmdb_ci).
+SERVICES = {
+    "VPN": ("Remote Access (VPN)", ("vpn-gw-01", "vpn-gw-02")),
+    "Email": ("Email", ("exch-mbx-01", "exch-mbx-02")),
+    "Printer": ("Printing", ("PRN-0421", "PRN-0307")),
+    "SAP": ("SAP ERP", ("sap-app-01",)),
+    "Database": ("Order Management", ("orderdb-01", "orderdb-02")),
+    "Laptop": ("End User Computing", ("LT-0423", "LT-0871")),
+    "Wi-Fi": ("Office Network", ("ap-floor3-02", "ap-room-b")),
+}
 INCIDENT_STATES = ("1", "1", "2", "2", "2", "3", "6", "7")
 PROBLEM_STATES = ("101", "102", "103", "104", "106", "107")
 ARTICLE_TABLE = "kb_template_known_error_article"
@@ -65,9 +76,40 @@ def _system(rng: random.Random, created: datetime, updated: datetime, by: str) -
     }
 
 
+def _fixed_sys_id(table: str, name: str) -> str:
+    """A sys_id derived from the name: the CMDB is the same whatever the seed, and adding
+    it draws nothing from the seed's random sequence (older seeds keep their data)."""
+    return hashlib.sha256(f"{table}:{name}".encode()).hexdigest()[:32]
+
+
+def _cmdb(epoch: datetime) -> tuple[list[Row], list[Row]]:
+    """The business services and CIs the seeded tickets name."""
+    stamp = _stamp(epoch)
+    system = {
+        "sys_created_on": stamp,
+        "sys_created_by": "admin",
+        "sys_updated_on": stamp,
+        "sys_updated_by": "admin",
+        "sys_mod_count": "0",
+    }
+    services = [
+        {**system, "sys_id": _fixed_sys_id("cmdb_ci_service", name), "name": name,
+         "operational_status": "1"}
+        for name, _ in SERVICES.values()
+    ]  # fmt: skip
+    items = [
+        {**system, "sys_id": _fixed_sys_id("cmdb_ci", ci), "name": ci,
+         "sys_class_name": "cmdb_ci_hardware", "operational_status": "1"}
+        for _, cis in SERVICES.values()
+        for ci in cis
+    ]  # fmt: skip
+    return services, items
+
+
 def seed_instance(instance: Instance, seed: int, *, incidents: int = 50) -> None:
-    """Fill ``instance`` with users, groups, problems, incidents, their journals, and a
-    Known Error article for each problem flagged known_error.
+    """Fill ``instance`` with users (names, e-mails), groups, business services and CIs,
+    problems, incidents (callers, groups, services, CIs), their journals, and a Known
+    Error article for each problem flagged known_error.
 
     History is dated relative to the instance's today (the last ~66 days), so a fresh
     instance shows in ``--since 90d``; the same seed gives the same data on the same day.
@@ -92,6 +134,9 @@ def seed_instance(instance: Instance, seed: int, *, incidents: int = 50) -> None
     }
     instance.load("sys_user", users)
     instance.load("sys_user_group", groups.values())
+    services, items = _cmdb(epoch)
+    instance.load("cmdb_ci_service", services)
+    instance.load("cmdb_ci", items)
     problems = [
         _ticket(instance, rng, epoch, "problem", users, groups, rng.choice(PROBLEM_STATES))
         for _ in range(max(1, incidents // 10))
@@ -188,5 +233,9 @@ def _ticket(
         opened_by=rng.choice(users)["sys_id"],
         resolved_at=_stamp(updated) if closed else "",
     )
+    service, cis = SERVICES[topic]
+    row["business_service"] = _fixed_sys_id("cmdb_ci_service", service)
+    ci = cis[int(row["sys_id"], 16) % len(cis)]  # from the row, not from a new draw
+    row["cmdb_ci"] = _fixed_sys_id("cmdb_ci", ci)
     instance.counters[table] += 1
     return row

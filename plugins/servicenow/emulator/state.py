@@ -41,6 +41,7 @@ TASK_FIELDS = (
     "subcategory",
     "assigned_to",
     "assignment_group",
+    "business_service",
     "cmdb_ci",
     "opened_at",
     "opened_by",
@@ -100,6 +101,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "sys_user": (*SYSTEM_FIELDS, "user_name", "name", "email", "active"),
     "sys_user_group": (*SYSTEM_FIELDS, "name", "description", "active"),
+    # Business services (cmdb_ci_service) and configuration items (cmdb_ci): what
+    # incidents and problems name in business_service and cmdb_ci.
+    "cmdb_ci_service": (*SYSTEM_FIELDS, "name", "operational_status"),
+    "cmdb_ci": (*SYSTEM_FIELDS, "name", "sys_class_name", "operational_status"),
 }
 REFERENCES: dict[str, str] = {
     "caller_id": "sys_user",
@@ -107,6 +112,8 @@ REFERENCES: dict[str, str] = {
     "opened_by": "sys_user",
     "resolved_by": "sys_user",
     "assignment_group": "sys_user_group",
+    "business_service": "cmdb_ci_service",
+    "cmdb_ci": "cmdb_ci",
     "problem_id": "problem",
     "duplicate_of": "problem",
     "parent_incident": "incident",

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
+from itsmhub import ConnectorContext, HttpSettings
 from itsmhub.emulation import Controls, Faults
+from itsmhub_servicenow.connector import ServiceNowConnector
 from itsmhub_servicenow.emulator import Instance, build_app
+from itsmhub_servicenow.settings import ServiceNowSettings
 
 BASE_URL = "https://acme.service-now.com"
 JSON = {"Accept": "application/json", "Content-Type": "application/json"}
@@ -78,3 +83,26 @@ async def client(instance: Instance) -> AsyncIterator[httpx.AsyncClient]:
 async def anonymous(instance: Instance) -> AsyncIterator[httpx.AsyncClient]:
     async with make_client(instance) as c:
         yield c
+
+
+def snow_connector(instance: Instance | None = None, **settings: Any) -> ServiceNowConnector:
+    """A connector named ``snow`` with basic auth (admin/admin), on ``instance`` when given
+    (the emulator in-process) or with no transport (for respx); ``settings`` add to the
+    table (``page_size``, ``use_known_error_articles``…)."""
+    data = {
+        "instance_url": BASE_URL,
+        "auth": {"method": "basic", "username": "admin", "password": "env:PW"},
+        **settings,
+    }
+    validated = ServiceNowSettings.model_validate(data, context={"config_dir": "."})
+    transport = httpx.ASGITransport(app=build_app(instance)) if instance else None
+    context = ConnectorContext(
+        http=HttpSettings(), resolve_secret=lambda ref: SecretStr("admin"), transport=transport
+    )
+    return ServiceNowConnector("snow", validated, context)
+
+
+@pytest.fixture
+def make_connector() -> Callable[..., ServiceNowConnector]:
+    """:func:`snow_connector`, for test modules (conftest is not importable by name)."""
+    return snow_connector

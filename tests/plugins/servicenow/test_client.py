@@ -20,6 +20,7 @@ from itsmhub import (
     RateLimited,
     RecordError,
     SecretRef,
+    TransientError,
 )
 from itsmhub_servicenow.client import BatchRequest, ServiceNowClient
 from itsmhub_servicenow.settings import ServiceNowSettings
@@ -268,4 +269,44 @@ async def test_a_404_other_than_no_record_found_is_an_error() -> None:
         client = snow_client(BASIC)
         with pytest.raises(RecordError, match="Invalid table"):
             await client.list("incidnet", "", [], limit=1)
+        await client.aclose()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b'{"batch_request_id": "1", "serviced_requ', "application/json"),
+        (b"<html><body>Service Unavailable</body></html>", "text/html"),
+        (b"[]", "application/json"),
+        (
+            b'{"serviced_requests": [{"id": "1", "body": "not base64!", "status_code": 200}]}',
+            "application/json",
+        ),
+    ],
+    ids=["truncated", "html", "a-list", "bad-item"],
+)
+async def test_a_malformed_batch_answer_is_a_transient_error_not_a_crash(
+    content: bytes, content_type: str
+) -> None:
+    """A 200 whose body is not the Batch API's JSON (a proxy's page, a cut connection)
+    is an error the engine settles per row, never JSONDecodeError or AttributeError."""
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.post("/api/now/v1/batch").respond(
+            200, content=content, headers={"Content-Type": content_type}
+        )
+        client = snow_client(BASIC)
+        with pytest.raises(TransientError, match="not the Table API's JSON") as info:
+            await client.batch([BatchRequest("1", "PATCH", "/api/now/table/incident/x", {})])
+        await client.aclose()
+    assert content.decode(errors="replace")[:20] not in str(info.value)  # no body quoted
+
+
+@pytest.mark.anyio
+async def test_a_malformed_patch_answer_is_one_rows_transient_error() -> None:
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.patch("/api/now/table/incident/x").respond(200, text="<html>oops</html>")
+        client = snow_client(BASIC)
+        with pytest.raises(TransientError):
+            await client.patch("incident", "x", {"work_notes": "hi"})
         await client.aclose()

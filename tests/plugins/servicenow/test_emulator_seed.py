@@ -63,3 +63,17 @@ def test_seed_size_is_configurable() -> None:
     app = ServiceNowEmulator(incidents=120).app(seed=1)
     assert len(app.instance.rows("incident")) == 120  # type: ignore[attr-defined]
     assert ServiceNowEmulator().app().instance.rows("incident") == []  # type: ignore[attr-defined]
+
+
+def test_seeded_history_ends_today_so_since_90d_shows_it() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    instance = Instance()
+    seed_instance(instance, 1, incidents=40)
+    now = datetime.now(UTC)
+    stamps = [
+        datetime.strptime(r["sys_updated_on"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        for r in instance.rows("incident") + instance.rows("problem")
+    ]
+    assert min(stamps) >= now - timedelta(days=90)
+    assert max(stamps) >= now - timedelta(days=30)  # recent activity, not one old batch

@@ -1,0 +1,686 @@
+"""Applying a page of pulled items to the hub: one load, a merge in memory, one flush.
+
+For a page from one system the applier loads, with one query per table, the records
+its items name (by ref, or by our correlation marker when a copy we created comes back),
+their bases in every system, the open outbox rows that concern them and the items parked
+for them; then it merges each item in memory, in page order, and leaves everything it
+decided in one :class:`~itsmhub.store.Writes` that the caller flushes with the cursor.
+
+Per item:
+
+- a change whose ``(remote id, version)`` was already applied is a no-op, so overlapping
+  re-reads and echoes go nowhere; an older version than the base is kept out;
+- a record carrying one of our markers is our copy: adopted, and merged three-way against
+  what the create sent (never overwritten by it);
+- the base is first settled from the writes whose outcome is unknown: a field that holds
+  what an update sent is the hub's own write coming back, not an edit made there;
+- fields merge against the base, conflicts are settled by policy and audited; comments
+  are folded in; links merge against the links the system last held, so a link removed
+  there is removed in the hub and in the other tools;
+- what every other system must now receive goes to the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import JsonValue, ValidationError
+
+from ..errors import RecordError
+from ..exchange import RejectedRecord, RemoteChange, RemoteComments
+from ..model import AnyRecordType, Comment, ExternalRef, Link, LinkKind, new_id
+from ..store import (
+    Base,
+    DeadLetterIn,
+    Loaded,
+    OutboxItem,
+    OutboxOperation,
+    ParkedItem,
+    StoreTransaction,
+    Writes,
+)
+from .comments import merge_comments
+from .fanout import BatchSink, Fanout
+from .fields import sync_fields, with_fields
+from .hub import Hub
+from .merge import Holder, merge
+
+PageItem = RemoteChange | RemoteComments | RejectedRecord
+
+#: Fields whose changes are kept as history, for reports (MTTA, reopens, reassignments).
+HISTORY_FIELDS = ("status", "assignment_group", "assignee", "priority")
+
+
+@dataclass
+class PullStats:
+    """What one pull did, for reports and ``itsmhub status``."""
+
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    pages: int = 0
+    parked: int = 0
+
+    def add(self, other: PullStats) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class _Context:
+    """What the page's items need from the store, kept current as they are merged."""
+
+    refs: dict[str, str]
+    loaded: dict[str, Loaded]
+    bases: dict[str, dict[str, Base]]
+    """By record id, then system."""
+    intents: dict[str, OutboxItem]
+    sent_updates: dict[str, list[OutboxItem]]
+    targets: dict[tuple[str, str], str]
+    parked: dict[str, list[ParkedItem]]
+    tombstones: set[tuple[str, str, str]]
+    new_here: set[str] = field(default_factory=set)
+
+
+class PageApplier:
+    """Applies the items of one page from one system; see the module docstring."""
+
+    def __init__(self, hub: Hub, system: str, tx: StoreTransaction, now: datetime) -> None:
+        self.hub = hub
+        self.system = system
+        self.tx = tx
+        self.now = now
+        self.writes = Writes(now=now)
+        self.sink = BatchSink(self.writes, system)
+        self.fanout = Fanout(hub, self.sink)
+        self.stats = PullStats()
+        self.connector = hub.connector(system)
+        self.ctx: _Context | None = None
+
+    # --- the page --------------------------------------------------------------------
+
+    async def apply_page(self, items: Sequence[PageItem]) -> PullStats:
+        """Merge ``items`` in order into :attr:`writes` (the caller flushes them)."""
+        self.ctx = await self._load(items)
+        for item in items:
+            await self.apply(item)
+        await self._unpark(items)
+        return self.stats
+
+    async def apply(self, item: PageItem) -> None:
+        """One item: merged, or dead-lettered with its reason."""
+        if self.ctx is None:
+            self.ctx = await self._load([item])
+        self.stats.seen += 1
+        if isinstance(item, RejectedRecord):
+            self._reject(item)
+            return
+        try:
+            if isinstance(item, RemoteComments):
+                await self._comments(item)
+            else:
+                await self._change(item)
+        except (RecordError, ValidationError) as exc:
+            reason = exc.message if isinstance(exc, RecordError) else _first_error(exc)
+            kind = item.kind.value if isinstance(item, RemoteChange) else "comments"
+            version = item.version
+            self._dead_letter(kind, item.remote_id, version, reason)
+
+    async def _load(self, items: Sequence[PageItem]) -> _Context:
+        tx, system = self.tx, self.system
+        changes = [i for i in items if isinstance(i, RemoteChange)]
+        remote_ids = {i.remote_id for i in items if isinstance(i, RemoteChange | RemoteComments)}
+        refs = await tx.records_by_refs(system, remote_ids)
+        markers = {c.marker for c in changes if c.marker and c.remote_id not in refs}
+        intents = {
+            marker: row
+            for marker, row in (await tx.outbox_by_markers(markers)).items()
+            if row.connector == system and row.operation is OutboxOperation.CREATE
+        }
+        ids = set(refs.values()) | {row.record_id for row in intents.values() if row.record_id}
+        loaded = await tx.load_records(ids, lock=True)
+        bases = await tx.load_bases(ids)
+        open_rows = await tx.open_items(
+            ids, (OutboxOperation.UPDATE, OutboxOperation.CREATE, OutboxOperation.LINK)
+        )
+        sent_updates: dict[str, list[OutboxItem]] = {}
+        for row in open_rows:
+            self.sink.open.add((row.connector, row.record_id or "", row.operation.value))
+            if row.connector == system and row.operation is OutboxOperation.UPDATE and row.sent:
+                sent_updates.setdefault(row.record_id or "", []).append(row)
+        targets = await self._link_targets(changes, loaded)
+        parked = await tx.parked_for(system, remote_ids)
+        tombstone_keys = {
+            (rid, target, kind)
+            for c in changes
+            if (rid := refs.get(c.remote_id)) is not None
+            for kind, target in _pulled_pairs(c, targets, system, refs)
+        }
+        by_record: dict[str, dict[str, Base]] = {}
+        for (record_id, base_system), base in bases.items():
+            by_record.setdefault(record_id, {})[base_system] = base
+        return _Context(
+            refs=refs,
+            loaded=loaded,
+            bases=by_record,
+            intents=intents,
+            sent_updates=sent_updates,
+            targets=targets,
+            parked=_by_awaited(parked),
+            tombstones=await tx.tombstoned(tombstone_keys) if tombstone_keys else set(),
+        )
+
+    async def _link_targets(
+        self, changes: list[RemoteChange], loaded: dict[str, Loaded]
+    ) -> dict[tuple[str, str], str]:
+        wanted: dict[str, set[str]] = {}
+        for change in changes:
+            for link in change.record.links if change.record is not None else []:
+                if link.target_ref is not None:
+                    ref = link.target_ref
+                    wanted.setdefault(ref.system, set()).add(ref.remote_id)
+        found: dict[tuple[str, str], str] = {}
+        for system, remote_ids in wanted.items():
+            for remote_id, record_id in (await self.tx.records_by_refs(system, remote_ids)).items():
+                found[system, remote_id] = record_id
+        return found
+
+    # --- changes ---------------------------------------------------------------------
+
+    async def _change(self, change: RemoteChange) -> None:
+        ctx = self._ctx
+        record_id = ctx.refs.get(change.remote_id)
+        record = ctx.loaded[record_id].record if record_id in ctx.loaded else None
+        if change.deleted or change.record is None:
+            if record is not None:
+                # Deletes are not mirrored: a ticket deleted in one tool stays in the others.
+                self._audit("remote.deleted", record.id, {"remote_id": change.remote_id})
+            return
+        if record is None and change.marker:
+            adopted = await self._adopt(change)
+            if adopted:
+                return
+        if record is None:
+            await self._create(change)
+            return
+        base = ctx.bases.get(record.id, {}).get(self.system)
+        if base is not None and base.remote_version == change.version:
+            self.stats.unchanged += 1
+            return
+        if (
+            base is not None
+            and base.remote_updated_at
+            and change.changed_at < base.remote_updated_at
+        ):
+            self.stats.stale += 1  # an older version (a backfill behind the cursor): keep ours
+            return
+        await self._merge(record, self._settled(record.id, base, change), change)
+
+    def _settled(self, record_id: str, base: Base | None, change: RemoteChange) -> Base | None:
+        """The base, with the fields our unconfirmed writes sent and the system now holds
+        taken as agreed: they are our own writes coming back (their commit was lost)."""
+        rows = self._ctx.sent_updates.get(record_id, [])
+        if base is None or not rows or change.record is None:
+            return base
+        pulled = sync_fields(change.record, self.hub.fields_of(self.system))
+        fields = dict(base.fields)
+        for row in rows:
+            sent = row.sent if isinstance(row.sent, dict) else {}
+            for name, value in sent.items():
+                if name in pulled and pulled[name] == value:
+                    fields[name] = value
+        return base.model_copy(update={"fields": fields})
+
+    async def _merge(self, record: AnyRecordType, base: Base | None, change: RemoteChange) -> None:
+        assert change.record is not None
+        pulled = sync_fields(change.record, self.hub.fields_of(self.system))
+        hub_fields = sync_fields(record)
+        result = merge(
+            hub_fields,
+            base.fields if base is not None else None,
+            pulled,
+            system=self.system,
+            changed_at=change.changed_at,
+            holders=self._holders(record, hub_fields, pulled),
+            policy=self.hub.config.sync,
+        )
+        for conflict in result.conflicts:
+            self.stats.conflicts += 1
+            self._audit(
+                "conflict",
+                record.id,
+                {
+                    "field": conflict.field,
+                    "incoming": {"system": conflict.incoming_system, "value": conflict.incoming},
+                    "incumbent": {"system": conflict.incumbent_system, "value": conflict.incumbent},
+                    "winner": conflict.winner,
+                    "reason": conflict.reason,
+                },
+            )
+        updated = with_fields(record, result.fields) if result.changed else record.model_copy()
+        new_comments, edited = merge_comments(updated, change.record.comments, self.system)
+        added, removed = self._merge_links(updated, change, base)
+        self._history(record, result.changed, hub_fields, result.fields, change.changed_at)
+        moved = bool(result.changed or new_comments or edited or added or removed)
+        if moved:
+            updated.updated_at = self.now
+            self._put(updated)
+        held_links = self._held_links(updated, change, base)
+        self._put_base(updated.id, pulled, change, base, links=held_links)
+        if moved:
+            self.stats.updated += 1
+            self._audit(
+                "record.updated",
+                updated.id,
+                {
+                    "fields": result.changed,
+                    "comments_added": len(new_comments),
+                    "comments_edited": len(edited),
+                    "links_added": len(added),
+                    "links_removed": len(removed),
+                },
+            )
+        else:
+            self.stats.unchanged += 1
+        await self.fanout.propagate(updated, self._bases_of(updated.id), source=self.system)
+        await self._send_comments(updated, new_comments, edited)
+        await self._send_links(updated, added, removed)
+
+    def _holders(
+        self, record: AnyRecordType, hub_fields: dict[str, JsonValue], pulled: dict[str, JsonValue]
+    ) -> dict[str, list[Holder]]:
+        held = self._ctx.bases.get(record.id, {})
+        others = [b for system, b in held.items() if system != self.system]
+        return {
+            name: [
+                Holder(b.system, b.remote_updated_at)
+                for b in others
+                if b.fields.get(name) == hub_fields.get(name)
+            ]
+            for name in pulled
+        }
+
+    async def _create(self, change: RemoteChange) -> None:
+        """A record the hub has never seen: keep it and route copies where rules say."""
+        assert change.record is not None
+        ctx = self._ctx
+        # The hub names its records itself, whatever id a connector's mapping left.
+        record = change.record.model_copy(update={"id": new_id(), "links": []})
+        if record.ref_for(self.system) is None:
+            ref = ExternalRef(system=self.system, remote_id=change.remote_id)
+            record = record.model_copy(update={"refs": [*record.refs, ref]})
+        ctx.refs[change.remote_id] = record.id
+        ctx.new_here.add(change.remote_id)
+        added, _ = self._merge_links(record, change, None)
+        self._history(record, list(HISTORY_FIELDS), {}, sync_fields(record), change.changed_at)
+        self._put(record, new=True)
+        pulled = sync_fields(record, self.hub.fields_of(self.system))
+        self._put_base(
+            record.id, pulled, change, None, links=self._held_links(record, change, None)
+        )
+        self.stats.created += 1
+        routes = self.hub.router.routes_for(record, self.system, self.now)
+        self._audit(
+            "record.created",
+            record.id,
+            {
+                "remote_id": change.remote_id,
+                "routed": [{"rule": route.rule, "to": route.target} for route in routes],
+            },
+        )
+        considered = self.hub.router.rules_from(self.system, record.kind)
+        if not routes and considered:
+            # A filter that keeps a record out is a decision an admin must be able to see.
+            self._audit(
+                "record.not_routed",
+                record.id,
+                {"why": "no routing rule matched", "rules": considered},
+            )
+        for route in routes:
+            await self.fanout.queue_create(
+                route.target, record, rule=route.rule, options=route.options
+            )
+        await self._send_links(record, added, [])
+
+    async def _adopt(self, change: RemoteChange) -> bool:
+        """A record carrying one of our markers is our copy: link it, then merge it
+        three-way against what the create sent (edits made there since are kept)."""
+        assert change.marker is not None and change.record is not None
+        ctx = self._ctx
+        intent = ctx.intents.get(change.marker)
+        if intent is None or intent.record_id not in ctx.loaded:
+            return False
+        record = ctx.loaded[intent.record_id].record
+        ref = change.record.ref_for(self.system) or ExternalRef(
+            system=self.system, remote_id=change.remote_id
+        )
+        record = record.model_copy(update={"refs": [*record.refs, ref]})
+        ctx.refs[change.remote_id] = record.id
+        self.writes.refs[record.id, self.system] = ref
+        sent = intent.sent if isinstance(intent.sent, dict) else None
+        only = self.hub.fields_of(self.system)
+        base = Base(
+            record_id=record.id,
+            system=self.system,
+            # What we sent is what the copy held when it was made; without it (a row from
+            # before 0004), the copy as it is now.
+            fields=sent if sent is not None else sync_fields(change.record, only),
+            agreed_at=self.now,
+            links=[],
+        )
+        ctx.bases.setdefault(record.id, {})[self.system] = base
+        self.writes.completed.append(intent.id)
+        self._audit("record.adopted", record.id, {"remote_id": change.remote_id})
+        await self._merge(record, base, change)
+        await self.fanout.send_everything(self._current(record.id), self.system)
+        return True
+
+    # --- comments --------------------------------------------------------------------
+
+    async def _comments(self, item: RemoteComments) -> None:
+        ctx = self._ctx
+        record_id = ctx.refs.get(item.remote_id)
+        if record_id is None or record_id not in ctx.loaded:
+            # The record is not here yet (another stream brings it): wait for it.
+            self.writes.parked.append(
+                {
+                    "connector": self.system,
+                    "awaits": item.remote_id,
+                    "record_id": None,
+                    "payload": {"comments": item.model_dump(mode="json")},
+                    "parked_at": self.now,
+                }
+            )
+            self.stats.parked += 1
+            return
+        record = self._current(record_id).model_copy()
+        new, edited = merge_comments(record, list(item.comments), self.system)
+        if not new and not edited:
+            self.stats.unchanged += 1
+            return
+        self.stats.updated += 1
+        record.updated_at = self.now
+        self._put(record)
+        self._audit(
+            "record.updated",
+            record.id,
+            {"fields": [], "comments_added": len(new), "comments_edited": len(edited)},
+        )
+        await self._send_comments(record, new, edited)
+
+    async def _unpark(self, items: Sequence[PageItem]) -> None:
+        """Apply what waited for the records this page created."""
+        ctx = self._ctx
+        waiting = [p for remote_id in sorted(ctx.new_here) for p in ctx.parked.get(remote_id, [])]
+        sources = {p.record_id for p in waiting if p.record_id and p.record_id not in ctx.loaded}
+        if sources:
+            ctx.loaded.update(await self.tx.load_records(sources, lock=True))
+            for (record_id, system), base in (await self.tx.load_bases(sources)).items():
+                ctx.bases.setdefault(record_id, {})[system] = base
+        for parked in waiting:
+            self.writes.unparked.append(parked.id)
+            payload = parked.payload
+            if "comments" in payload:
+                await self._comments(RemoteComments.model_validate(payload["comments"]))
+            elif "link" in payload and parked.record_id in ctx.loaded:
+                await self._parked_link(parked.record_id, payload, ctx.refs[parked.awaits])
+
+    async def _parked_link(self, source_id: str, payload: dict[str, Any], target: str) -> None:
+        record = self._current(source_id).model_copy()
+        link = Link(kind=LinkKind(str(payload["link"])), target_id=target, origin=self.system)
+        if any(k.kind is link.kind and k.target_id == target for k in record.links):
+            return
+        record.links = [*record.links, link]
+        self.writes.links_added.append((record.id, link))
+        self._put(record)
+        await self._send_links(record, [link], [])
+
+    # --- links -----------------------------------------------------------------------
+
+    def _merge_links(
+        self, record: AnyRecordType, change: RemoteChange, base: Base | None
+    ) -> tuple[list[Link], list[Link]]:
+        """Fold the system's links into ``record``; return (added, removed)."""
+        ctx = self._ctx
+        pulled = dict.fromkeys(_pulled_pairs(change, ctx.targets, self.system, ctx.refs))
+        self._park_unresolved(record, change)
+        held = {(k.kind.value, k.target_id) for k in record.links}
+        kinds = self.connector.link_kinds
+        added: list[Link] = []
+        for kind, target in pulled:
+            if (kind, target) in held or target == record.id:
+                continue
+            link = Link(kind=LinkKind(kind), target_id=target, origin=self.system)
+            added.append(link)
+            if (record.id, target, kind) in ctx.tombstones:
+                # A person linked them again after removing the link: that wins.
+                self.writes.tombstones_cleared.append((record.id, target, kind))
+        removed: list[Link] = []
+        agreed = {tuple(pair) for pair in base.links} if base is not None and base.links else set()
+        if change.links_complete and base is not None and base.links is not None:
+            for kind, target in sorted(agreed - set(pulled)):
+                if kinds and LinkKind(kind) not in kinds:
+                    continue
+                gone = next(
+                    (k for k in record.links if k.kind.value == kind and k.target_id == target),
+                    None,
+                )
+                if gone is not None:
+                    removed.append(gone)
+                    self.writes.links_removed.append((record.id, target, kind))
+                    self.writes.tombstones.append((record.id, target, kind, self.system))
+        if added or removed:
+            gone_keys = {(k.kind, k.target_id) for k in removed}
+            record.links = [
+                k for k in record.links if (k.kind, k.target_id) not in gone_keys
+            ] + added
+            self.writes.links_added += [(record.id, link) for link in added]
+        return added, removed
+
+    def _park_unresolved(self, record: AnyRecordType, change: RemoteChange) -> None:
+        assert change.record is not None
+        for link in change.record.links:
+            ref = link.target_ref
+            if ref is None or (ref.system, ref.remote_id) in self._ctx.targets:
+                continue
+            if ref.system == self.system and ref.remote_id in self._ctx.refs:
+                continue
+            self.writes.parked.append(
+                {
+                    "connector": ref.system,
+                    "awaits": ref.remote_id,
+                    "record_id": record.id,
+                    "payload": {"link": link.kind.value},
+                    "parked_at": self.now,
+                }
+            )
+            self._audit(
+                "link.unresolved",
+                record.id,
+                {"kind": link.kind.value, "target": ref.remote_id, "waits": True},
+            )
+
+    def _held_links(
+        self, record: AnyRecordType, change: RemoteChange, base: Base | None
+    ) -> list[tuple[str, str]]:
+        """The links this system holds now, as the new base remembers them."""
+        pulled = set(_pulled_pairs(change, self._ctx.targets, self.system, self._ctx.refs))
+        if change.links_complete or base is None or base.links is None:
+            return sorted(pulled)
+        return sorted(pulled | {tuple(p) for p in base.links})  # type: ignore[misc]
+
+    # --- sending ---------------------------------------------------------------------
+
+    async def _send_comments(
+        self, record: AnyRecordType, new: list[Comment], edited: list[Comment]
+    ) -> None:
+        for target in self.fanout.receivers(record, self.system):
+            for comment in new:
+                await self.fanout.comment(target, record, comment.id)
+            for comment in edited:
+                if any(ref.system == target for ref in comment.refs):
+                    await self.fanout.comment(target, record, comment.id, edit=True)
+
+    async def _send_links(
+        self, record: AnyRecordType, added: list[Link], removed: list[Link]
+    ) -> None:
+        for target in self.fanout.receivers(record, self.system):
+            for link in added:
+                await self.fanout.link(target, record, link)
+            for link in removed:
+                if link.target_id is not None:
+                    await self.fanout.unlink(target, record, link.kind, link.target_id)
+
+    # --- bookkeeping -----------------------------------------------------------------
+
+    @property
+    def _ctx(self) -> _Context:
+        assert self.ctx is not None
+        return self.ctx
+
+    def _current(self, record_id: str) -> AnyRecordType:
+        writes = self.writes
+        if record_id in writes.changed_records:
+            return writes.changed_records[record_id]
+        if record_id in writes.new_records:
+            return writes.new_records[record_id]
+        return self._ctx.loaded[record_id].record
+
+    def _put(self, record: AnyRecordType, *, new: bool = False) -> None:
+        self.writes.put_record(record, new=new)
+        if not new:
+            loaded = self._ctx.loaded.get(record.id)
+            self._ctx.loaded[record.id] = Loaded(record, loaded.version if loaded else 0)
+        else:
+            self._ctx.loaded[record.id] = Loaded(record, 0)
+
+    def _bases_of(self, record_id: str) -> dict[str, Base | None]:
+        return dict(self._ctx.bases.get(record_id, {}))
+
+    def _put_base(
+        self,
+        record_id: str,
+        fields: dict[str, JsonValue],
+        change: RemoteChange,
+        base: Base | None,
+        *,
+        links: list[tuple[str, str]],
+    ) -> None:
+        new = Base(
+            record_id=record_id,
+            system=self.system,
+            fields=fields,
+            remote_version=change.version,
+            remote_updated_at=change.changed_at,
+            agreed_at=self.now,
+            links=links,
+        )
+        self._ctx.bases.setdefault(record_id, {})[self.system] = new
+        self.writes.bases[record_id, self.system] = new
+
+    def _history(
+        self,
+        record: AnyRecordType,
+        names: list[str],
+        old: dict[str, JsonValue],
+        new: dict[str, JsonValue],
+        at: datetime,
+    ) -> None:
+        for name in names:
+            if name in HISTORY_FIELDS and name in new and old.get(name) != new.get(name):
+                self.writes.history.append(
+                    {
+                        "record_id": record.id,
+                        "field": name,
+                        "old": old.get(name),
+                        "new": new.get(name),
+                        "system": self.system,
+                        "at": at,
+                    }
+                )
+
+    def _audit(self, event: str, record_id: str | None, detail: dict[str, JsonValue]) -> None:
+        self.writes.add_audit(event, record_id=record_id, connector=self.system, detail=detail)
+
+    def _reject(self, rejected: RejectedRecord) -> None:
+        """A record the connector could not read: dead-lettered with its reason."""
+        self._dead_letter(
+            rejected.kind.value,
+            rejected.remote_id or "?",
+            rejected.version or "",
+            rejected.reason,
+            error_class=rejected.error_class,
+            excerpt=rejected.excerpt,
+        )
+
+    def _dead_letter(
+        self,
+        kind: str,
+        remote_id: str,
+        version: str,
+        reason: str,
+        *,
+        error_class: str = "RecordError",
+        excerpt: Any = None,
+    ) -> None:
+        self.stats.rejected += 1
+        self.writes.dead_letters.append(
+            DeadLetterIn(
+                connector=self.system,
+                record_key=remote_id,
+                remote_version=version,
+                error_class=error_class,
+                reason=reason,
+                payload={
+                    "origin": "pull",
+                    "kind": kind,
+                    "remote_id": remote_id,
+                    "excerpt": excerpt,
+                },
+            )
+        )
+        self._audit("error.record", None, {"remote_id": remote_id, "reason": reason})
+
+
+def _pulled_pairs(
+    change: RemoteChange,
+    targets: dict[tuple[str, str], str],
+    system: str,
+    refs: dict[str, str] | None = None,
+) -> list[tuple[str, str]]:
+    """The (kind, target hub id) of a pulled record's links that resolve: through the
+    store, or (``refs``) to a record of the same system met earlier in the page."""
+    pairs = []
+    for link in change.record.links if change.record is not None else []:
+        target = link.target_id
+        ref = link.target_ref
+        if ref is not None:
+            target = targets.get((ref.system, ref.remote_id))
+            if target is None and refs is not None and ref.system == system:
+                target = refs.get(ref.remote_id)
+        if target is not None:
+            pairs.append((link.kind.value, target))
+    return pairs
+
+
+def _by_awaited(items: list[ParkedItem]) -> dict[str, list[ParkedItem]]:
+    found: dict[str, list[ParkedItem]] = {}
+    for item in items:
+        found.setdefault(item.awaits, []).append(item)
+    return found
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in error["loc"])
+    return f"{where}: {error['msg']}" if where else error["msg"]
+
+
+__all__ = ["HISTORY_FIELDS", "PageApplier", "PageItem", "PullStats"]

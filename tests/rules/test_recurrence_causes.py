@@ -1,0 +1,218 @@
+"""Recurrence finds causes, not wordings (issue 13): meaning, people masked, two horizons,
+exemplars people teach, unlinks remembered, known errors matched on their cause."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import timedelta
+from itertools import count
+from typing import Any
+
+import pytest
+from fakes.tickets import T0, problem, session_with
+
+from itsmhub import ExternalRef, Impact, Incident, PersonRef, Problem, Urgency
+from itsmhub.engine.effects import carry_out
+from itsmhub.rules.facts import TicketFacts, facts_of
+from itsmhub.rules.people import People
+from itsmhub.rules.proposals import AddLink, AddNote, CreateProblem
+
+_ids = count(1)
+RULE: dict[str, Any] = {"type": "recurrence", "create_in": "itsm"}
+
+
+def ticket(
+    title: str,
+    description: str = "",
+    *,
+    day: float = 0,
+    service: str | None = "email",
+    people: People | None = None,
+    **fields: Any,
+) -> TicketFacts:
+    number = next(_ids)
+    record = Incident(
+        id=f"C{number:04d}",
+        title=title,
+        description=description,
+        service=service,
+        refs=[ExternalRef(system="zendesk", remote_id=f"c{number}")],
+        opened_at=T0 + timedelta(days=day),
+        **fields,
+    )
+    facts = facts_of(record, now=T0 + timedelta(days=day), people=people)
+    assert facts is not None
+    return facts
+
+
+def run(rules: dict[str, Any], *tickets: TicketFacts) -> list[Any]:
+    session = session_with(rules)
+    made: list[Any] = []
+    for facts in tickets:
+        if facts.kind.value != "incident":
+            session.learn(facts)
+            continue
+        made += session.observe(facts, facts.opened_at)
+    return made
+
+
+def created(proposals: list[Any]) -> list[CreateProblem]:
+    return [p for p in proposals if isinstance(p, CreateProblem)]
+
+
+PARAPHRASES = [
+    ("Outlook keeps crashing on start", "Outlook crashes at startup, every morning."),
+    ("Outlook crashes at startup", "Keeps crashing on start since the update."),
+    ("Outlook won't start - crashes", "crashes at startup after the update"),
+]
+
+
+def test_paraphrases_of_one_cause_are_joined_by_meaning() -> None:
+    tickets = [ticket(t, description=d, day=i) for i, (t, d) in enumerate(PARAPHRASES)]
+    [problem_made] = created(run({"r": RULE}, *tickets))
+    assert problem_made.members == [t.record_id for t in tickets]
+    assert "meaning similarity" in problem_made.evidence[1].why
+    # Words alone never see one cause there.
+    assert created(run({"r": {**RULE, "semantic": False}}, *tickets)) == []
+
+
+def test_requests_of_one_form_about_different_things_stay_apart() -> None:
+    things = ["Visio", "Python", "Photoshop", "Zoom", "Tableau", "Git"]
+    tickets = [
+        ticket(f"Install {thing} on my laptop", service="laptop", day=i / 10)
+        for i, thing in enumerate(things)
+    ]
+    assert created(run({"r": RULE}, *tickets)) == []
+
+
+def test_a_user_name_does_not_split_a_cluster() -> None:
+    people = People({"jdoe", "asmith", "anna.berg"})
+    titles = [f"calendar not syncing for {who}" for who in ("jdoe", "asmith", "anna.berg")]
+    masked = [ticket(t, day=i, people=people) for i, t in enumerate(titles)]
+    assert {f.text for f in masked} == {"calendar not syncing _user_"}
+    assert len(created(run({"r": {**RULE, "semantic": False}}, *masked))) == 1
+    # The reporter is always known, even before the directory is.
+    own = ticket("mailbox full for jdoe", reporter=PersonRef(email="jdoe@example.com"))
+    assert "_user_" in own.text
+
+
+def test_a_weekly_cause_is_found_by_the_steady_horizon() -> None:
+    weekly = [
+        ticket("payment run did not start", service="payroll", day=day) for day in (0, 8, 15, 23)
+    ]
+    [steady] = created(run({"r": RULE}, *weekly))
+    assert steady.members == [t.record_id for t in weekly]
+    assert "4 incidents in 4 different weeks" in steady.reason
+    assert created(run({"r": {**RULE, "steady": False}}, *weekly)) == []
+
+
+def test_steady_settings_are_checked() -> None:
+    from itsmhub.rules.builtin import RecurrenceSettings
+
+    with pytest.raises(ValueError, match="must be longer than window"):
+        RecurrenceSettings(type="recurrence", create_in="x", steady_window="5d")
+    with pytest.raises(ValueError, match="cannot fit in steady_window"):
+        RecurrenceSettings(type="recurrence", create_in="x", steady_weeks=30, steady_threshold=40)
+    with pytest.raises(ValueError, match="raise steady_threshold"):
+        RecurrenceSettings(type="recurrence", create_in="x", steady_weeks=5)
+
+
+def test_people_teach_exemplars_and_explain_shows_the_match() -> None:
+    known = problem("Mail problem reported by finance")
+    linked = dataclasses.replace(
+        ticket(*PARAPHRASES[0]), problem_ids=(known.record_id,)
+    )  # an agent linked it in their tool
+    later = ticket(*PARAPHRASES[1], day=40)
+    session = session_with({"r": RULE})
+    session.learn(known)
+    session.observe(linked, linked.opened_at)
+    [link] = session.observe(later, later.opened_at)
+    assert isinstance(link, AddLink) and link.target_id == known.record_id
+    assert "an exemplar of problem" in link.reason and linked.record_id in link.reason
+    [evaluator] = session.evaluators
+    [(words, held)] = evaluator.learned(later)  # type: ignore[attr-defined]
+    assert held and f"like {linked.record_id}" in words and "≥ 0.85" in words
+
+
+def test_an_unlink_is_never_proposed_again() -> None:
+    known = problem("Outlook crashes")
+    linked = dataclasses.replace(ticket(*PARAPHRASES[0]), problem_ids=(known.record_id,))
+    unlinked = dataclasses.replace(ticket(*PARAPHRASES[1], day=1), rejected_ids=(known.record_id,))
+    session = session_with({"r": RULE})
+    session.learn(known)
+    session.observe(linked, linked.opened_at)
+    proposals = session.observe(unlinked, unlinked.opened_at)
+    assert not [p for p in proposals if isinstance(p, AddLink)]
+    [evaluator] = session.evaluators
+    assert any("never again" in words for words, _ in evaluator.learned(unlinked))  # type: ignore[attr-defined]
+
+
+def test_known_error_feedback_matches_the_cause_not_the_recurring_title() -> None:
+    ke = problem(
+        "Recurring: VPN drops",
+        known_error=True,
+        workaround="Reconnect over LTE",
+    )
+    assert "recurring" in ke.tokens
+    incident_facts = ticket("VPN drops", service="vpn", status="new")
+    proposals = run({"ke": {"type": "known_error_feedback"}}, ke, incident_facts)
+    notes = [p for p in proposals if isinstance(p, AddNote)]
+    assert notes and "Reconnect over LTE" in notes[0].body
+
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_rule_opened_problem_takes_its_worst_incidents_impact_and_urgency(
+    world_factory: Callable[..., Any],
+) -> None:
+    world = await world_factory(["zendesk", "itsm"], rules={})
+    members = []
+    for i, (impact, urgency) in enumerate([(Impact.LOW, Urgency.HIGH), (Impact.HIGH, Urgency.LOW)]):
+        record = Incident(
+            title=f"VPN down {i}",
+            impact=impact,
+            urgency=urgency,
+            refs=[ExternalRef(system="zendesk", remote_id=f"v{i}")],
+        )
+        await world.hub.store.put_record(record)
+        members.append(record.id)
+    proposal = CreateProblem(
+        rule="r",
+        reason="2",
+        problem_id="RIMPACT",
+        title="Recurring: VPN down",
+        description="d",
+        create_in="itsm",
+        members=members,
+    )
+    assert await carry_out(world.hub, proposal)
+    made = await world.hub.store.get_record("RIMPACT")
+    assert isinstance(made, Problem)
+    assert (made.impact, made.urgency) == (Impact.HIGH, Urgency.HIGH)
+
+
+async def test_the_store_remembers_an_unlink_and_masks_known_people(
+    world_factory: Callable[..., Any],
+) -> None:
+    world = await world_factory(["zendesk", "itsm"], rules={})
+    store = world.hub.store
+    from itsmhub import Link, LinkKind, Person
+
+    await store.put_record(Person(id="pjd", display_name="J Doe", login="jdoe"))
+    target = Problem(id="PRB1", title="VPN")
+    await store.put_record(target)
+    record = Incident(
+        title="VPN down for jdoe",
+        refs=[ExternalRef(system="zendesk", remote_id="u1")],
+        links=[Link(kind=LinkKind.CAUSED_BY, target_id="PRB1", origin="rule:r")],
+    )
+    await store.put_record(record)
+    facts = (await store.get_facts([record.id]))[record.id]
+    assert facts.problem_ids == ("PRB1",) and "_user_" in facts.tokens
+    assert len(facts.vector) == 256
+    assert await store.unlink(record.id, "PRB1") is True
+    await store.put_record(record.model_copy(update={"links": [], "title": "VPN down again"}))
+    after = (await store.get_facts([record.id]))[record.id]
+    assert after.problem_ids == () and after.rejected_ids == ("PRB1",)
