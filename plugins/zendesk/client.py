@@ -22,6 +22,7 @@ from itsmhub import (
     RecordError,
     RemoteChanged,
     TransientError,
+    UnexpectedAnswer,
     build_client,
     send_with_retries,
 )
@@ -266,7 +267,8 @@ class _Jobs(BaseModel):
 
 def _read(response: httpx.Response, model: type[M]) -> M:
     """The answer as ``model``. A 2xx that is not the API's JSON (a proxy's page, a cut
-    body) is retried like a 5xx; the message says how it was broken, never what it held."""
+    body) is an UnexpectedAnswer, retried like a 5xx; the message says how it was broken,
+    never what it held."""
     try:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
@@ -274,7 +276,7 @@ def _read(response: httpx.Response, model: type[M]) -> M:
         kind = response.headers.get("content-type", "no content type").split(";")[0]
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise TransientError(
+        raise UnexpectedAnswer(
             f"{request.method} {request.url.scheme}://{request.url.host}{request.url.path}: "
             f"Zendesk answered HTTP {response.status_code} with a body that is not the "
             f"expected JSON ({where}: {first['type']}; {kind}, {len(response.content)} bytes)",

@@ -1,11 +1,13 @@
 """Zendesk end to end: the emulator served on 127.0.0.1, the real connector driven by the
-engine (``Hub.open`` + ``sync_once``), a fake second system on the other side, and signed
+engine (``Hub.open`` + ``sync_once``), a fake second system on the other side (tickets,
+comments, bulk creates and safe updates followed through jobs, both ways), and signed
 webhook deliveries reaching a receiver over HTTP."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ from itsmhub.engine import Hub, sync_once
 from itsmhub.plugins import load_plugins
 from itsmhub.testing import serve
 from itsmhub_zendesk.connector import ZendeskConnector
-from itsmhub_zendesk.emulator import Support, ZendeskEmulator, build_app, seed_account
+from itsmhub_zendesk.emulator import Limits, Support, ZendeskEmulator, build_app, seed_account
 from itsmhub_zendesk.settings import ZendeskSettings
 
 pytestmark = pytest.mark.anyio
@@ -65,7 +67,8 @@ def hub_config(
         "store": {"url": f"sqlite:///{tmp_path / 'itsmhub.db'}"},
         "http": {"allow_private_networks": True, "max_attempts": 2, "backoff_base": 0.01},
         "connectors": {
-            # Comments wait for the engine to fold RemoteComments (the contract's next step).
+            # Tickets only: this account keeps Zendesk's ten export calls a minute, which
+            # two streams in small pages would spend (comments: the two-way test below).
             "zendesk": {**emulated.settings, "sync_comments": False, "page_size": 5},
             "jira": {"type": "fake", "remote": f"{tmp_path}-jira"},
         },
@@ -166,3 +169,99 @@ async def test_signed_deliveries_reach_a_receiver_and_verify(
     [event] = received
     assert event.remote_id == str(ticket) and event.event_type.endswith("ticket.comment_added")
     assert [d.status for d in support.sender.deliveries] == [204]
+
+
+class HubClock:
+    """The hub's clock: real time plus what the test moved it on by (jobs are asked about
+    again a few seconds after they start; the test moves time instead of waiting)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+
+@pytest.fixture
+def two_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple]:
+    """An account routed both ways with a fake system, comments on. The exports' limit is
+    off here (the unit tests and the benchmark cover it): cycles follow each other fast."""
+    support = Support(limits=Limits(account=700, incremental=None))
+    seed_account(support, 5, tickets=6, comments=1)
+    plugins = load_plugins(
+        environ={"ITSMHUB_LOAD_PLUGINS": "zendesk", "ITSMHUB_PLUGIN_MODULES": "fakes.plugin"}
+    )
+    jira = REMOTES[f"{tmp_path}-jira"] = FakeRemote()
+    with serve(build_app(support)) as url:
+        emulated = ZendeskEmulator().connector_config(url, {})
+        for name, value in emulated.environment.items():
+            monkeypatch.setenv(name, value)
+        route = {"type": "routing", "kinds": ["incident"]}
+        data = {
+            "store": {"url": f"sqlite:///{tmp_path / 'itsmhub.db'}"},
+            "http": {"allow_private_networks": True},
+            "connectors": {
+                "zendesk": {**emulated.settings, "export_requests_per_minute": 1000},
+                "jira": {"type": "fake", "remote": f"{tmp_path}-jira"},
+            },
+            "rules": {
+                "desk-to-engineering": {**route, "from": "zendesk", "to": ["jira"]},
+                "engineering-to-desk": {**route, "from": "jira", "to": ["zendesk"]},
+            },
+        }
+        config, issues = validate_config(data, plugins, config_dir=tmp_path)
+        assert config is not None, issues
+        yield config, plugins, support, jira
+    REMOTES.pop(f"{tmp_path}-jira", None)
+
+
+async def cycles(hub: Hub, clock: HubClock, support: Support, until: Any, most: int = 6) -> None:
+    """Run cycles, moving both clocks past the export's embargo and a job's wait between
+    them, until ``until()`` holds."""
+    for _ in range(most):
+        report = await sync_once(hub)
+        assert report.ok, report.connectors
+        if until():
+            return
+        clock.offset += timedelta(seconds=5)
+        support.clock.advance(61)
+    raise AssertionError("the cycles did not get there")
+
+
+async def test_comments_creates_and_edits_flow_both_ways(two_way) -> None:
+    config, plugins, support, jira = two_way
+    account = support.account
+    incidents = {t.id: t for t in account.visible_tickets() if t.type == "incident"}
+    ticket = next(t for t in incidents.values() if t.status != "closed")
+    support.desk.update(ticket.id, {"subject": "Printer on fire"}, account.agent)
+    support.clock.advance(61)
+    clock = HubClock()
+    async with Hub.open(config, plugins, clock=clock) as hub:
+        await cycles(hub, clock, support, lambda: len(jira.records) == len(incidents))
+        # Comments read in bulk from the event export reached the copies.
+        noted = [t for t in incidents.values() if len(account.comments[t.id]) > 1]
+        copies = {r.fields["title"]: r for r in jira.records.values()}
+        assert noted
+        for ticket in noted:
+            bodies = [c.body for c in copies[ticket.subject].comments]  # footed copies
+            for comment in account.comments[ticket.id][1:]:
+                assert any(body.startswith(comment.body) for body in bodies), comment.body
+        # A ticket made in the other system arrives through a create_many job.
+        made = jira.add("incident", title="Made in engineering", status="new")
+        arrived = lambda: any(t.subject == "Made in engineering" for t in account.tickets.values())  # noqa: E731
+        await cycles(hub, clock, support, arrived)
+        [copy] = [t for t in account.tickets.values() if t.subject == "Made in engineering"]
+        assert copy.type == "incident" and copy.external_id
+        # An edit there reaches the Zendesk ticket through an update_many job, as a safe update.
+        mirror = next(r for r in jira.records.values() if r.fields["title"] == "Printer on fire")
+        jira.edit(mirror.remote_id, title="Renamed in engineering")
+        await cycles(hub, clock, support, lambda: ticket.subject == "Renamed in engineering")
+        # A comment there arrives footed, as an internal note.
+        jira.comment(made.remote_id, "Engineering is on it", visibility="internal")
+        noted_here = lambda: len(account.comments[copy.id]) > 1  # noqa: E731
+        await cycles(hub, clock, support, noted_here)
+        [_, note] = account.comments[copy.id]
+        assert note.public is False and note.body.startswith("Engineering is on it")
+        assert "— Ada (via itsmhub)" in note.body and "[itsmhub:" in note.body
+    jobs = {job.job_type for job in account.jobs.values()}
+    assert jobs == {"bulk_create_tickets", "bulk_update_tickets"}

@@ -231,6 +231,7 @@ def test_the_connector_declares_itself() -> None:
         "create",
         "update",
         "add_comment",
+        "update_comment",
         "link",
         "unlink",
         "write_many",
