@@ -221,7 +221,8 @@ class ZendeskSettings(ConnectorSettings):
     sync_comments: bool = Field(
         True,
         description="read comments through the ticket event export; it shares the exports' "
-        "rate limit with the ticket export, so turning it off halves a backfill's calls",
+        "rate limit with the ticket export and, a ticket having several audits, makes most "
+        "of a backfill's calls (144 of 194 for 50,000 tickets in the benchmark)",
     )
     mapping: ZendeskMapping = Field(
         default_factory=ZendeskMapping, description="value maps between neutral records and Zendesk"
