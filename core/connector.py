@@ -165,6 +165,9 @@ class Connector(ABC):
     lag): a retried create whose marker is not found waits this long before creating."""
     max_batch: ClassVar[int] = 50
     """Writes per ``write_many`` call (the vendor's bulk limit)."""
+    route_options: ClassVar[type[BaseModel] | None] = None
+    """What a routing rule's ``target.<this connector>`` may say about where copies go
+    (Jira: the project); None: nothing. ``create`` then gets them as ``options``."""
 
     def __init__(self, name: str, settings: ConnectorSettings, context: ConnectorContext) -> None:
         self.name = name
@@ -177,6 +180,16 @@ class Connector(ABC):
         return [
             name for name in _OPTIONAL_METHODS if getattr(cls, name) is not getattr(Connector, name)
         ]
+
+    @classmethod
+    def check_route_options(
+        cls, settings: ConnectorSettings, options: Mapping[str, JsonValue]
+    ) -> BaseModel:
+        """``options`` (a routing rule's ``target.<connector>``) as :attr:`route_options`;
+        ValueError saying what is wrong. Override to check them against ``settings``."""
+        if cls.route_options is None:
+            raise ValueError(f"the {cls.kind} connector takes no target options")
+        return cls.route_options.model_validate(dict(options))
 
     @classmethod
     def can(cls, operation: str) -> bool:
@@ -227,9 +240,13 @@ class Connector(ABC):
 
     # --- writing ---------------------------------------------------------------------
 
-    async def create(self, record: AnyRecord, *, marker: str) -> RemoteChange:
+    async def create(
+        self, record: AnyRecord, *, marker: str, options: BaseModel | None = None
+    ) -> RemoteChange:
         """Create ``record`` remotely, carrying ``marker``; return what the remote holds
-        (where the vendor answers with ids only, the record sent with its new ref)."""
+        (where the vendor answers with ids only, the record sent with its new ref).
+        ``options`` (a :attr:`route_options`, only for connectors declaring them) say
+        where the routing rule wants the copy."""
         raise self._not_yet("create records")
 
     async def update(self, ref: ExternalRef, changes: FieldChanges) -> RemoteVersion:

@@ -167,6 +167,12 @@ class Checkpoint(_Value):
     """Everything yielded before this is complete up to ``cursor``: safe to persist."""
 
     cursor: Cursor
+    remaining: int | None = Field(
+        None,
+        ge=0,
+        description="changes still to come after this checkpoint, when the vendor says "
+        "(ServiceNow's X-Total-Count): a backfill's progress shows its total and an ETA",
+    )
 
 
 PullItem = RemoteChange | RemoteComments | RejectedRecord | Checkpoint
@@ -221,6 +227,11 @@ class WriteCreate(_Value):
 
     record: AnyRecord
     marker: str = Field(min_length=1)
+    options: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="the routing rule's target options for this connector (see "
+        "Connector.route_options), as configured",
+    )
 
 
 class WriteUpdate(_Value):

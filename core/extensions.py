@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from .connector import Connector
-from .model import AnyTicket
+from .model import AnyTicket, Device, Person
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -137,3 +137,9 @@ class Enricher(ABC):
     @abstractmethod
     async def enrich(self, records: Sequence[AnyTicket]) -> list[EnrichmentPatch]:
         """Patches for the records this enricher knows something about (others left out)."""
+
+    async def forget(self, records: Sequence[Person | Device]) -> None:
+        """The directory says these people or devices changed (a department move, a device
+        handed over): drop or refresh what the enricher cached about them, because the
+        open tickets about them are enriched again right after. Default: nothing cached."""
+        return None

@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (each registers its commands)
     emulate_cmd,
     init_cmd,
     outbox_cmd,
+    people_cmd,
     plugins_cmd,
     records_cmd,
     report_cmd,

@@ -14,8 +14,9 @@ class Progress:
     """Counts records. On a terminal it draws a bar: the count (of the total, when the
     source knows it), a formatted rate, the time elapsed and, with a total, an ETA.
 
-    ``with Progress(enabled=...) as advance: advance(n)``; :meth:`set_total` whenever the
-    total becomes known. ``console`` and ``clock`` are for tests.
+    ``with Progress(enabled=...) as advance: advance(n)``; ``advance.set_total(total)``
+    whenever the total becomes known (the engine does, from a connector's checkpoints).
+    ``console`` and ``clock`` are for tests.
     """
 
     def __init__(
@@ -36,7 +37,7 @@ class Progress:
         self.bar: Any = None
         self.task: Any = None
 
-    def __enter__(self) -> Callable[[int], None]:
+    def __enter__(self) -> Progress:
         if self.enabled and (self.console is not None or sys.stderr.isatty()):
             from rich.console import Console
             from rich.progress import BarColumn, TimeElapsedColumn
@@ -57,7 +58,10 @@ class Progress:
             )
             self.bar.start()
             self.task = self.bar.add_task(self.unit, total=self.total)
-        return self.advance
+        return self
+
+    def __call__(self, n: int) -> None:
+        self.advance(n)
 
     def set_total(self, total: int | None) -> None:
         self.total = total

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..rules.proposals import AddLink, AddNote, AnyProposal, CreateProblem, ResolveIncident
-from .context import AdminHub, run_admin, run_engine
+from .context import AdminHub, iso, run_admin, run_engine
 from .main import cli, handle_errors
 from .output import print_json, print_table
 from .progress import Progress
 from .records_cmd import resolve
-from .times import ALL, When, since_option
+from .times import ALL, When, parse_when, since_option
 
 if TYPE_CHECKING:
     from ..engine import Hub
@@ -37,16 +37,26 @@ def rules_group() -> None:
 
 
 @rules_group.command("dry-run")
-@SINCE
+@since_option(
+    help="Replay the tickets opened since then instead. Default: exactly the tickets the "
+    "next sync's rules step will read (those changed since the rules last ran)."
+)
 @RULE
 @JSON
 @LIMIT
 @click.pass_context
 @handle_errors
 def dry_run_command(
-    ctx: click.Context, since: When, only: str | None, as_json: bool, limit: int
+    ctx: click.Context, since: When | None, only: str | None, as_json: bool, limit: int
 ) -> None:
-    """Print what every rule would link, note and create, with the evidence; write nothing."""
+    """Print what every rule would link, note and create, with the evidence; write nothing.
+
+    Without --since it previews the next sync's rules step: the same tickets, the same
+    decisions. With --since it replays history (every ticket opened since then).
+    """
+    if since is None and only is None:
+        _preview_next_step(ctx, as_json, limit)
+        return
     from ..engine.rules_run import run_over_history
 
     shown: list[AnyProposal] = []
@@ -56,14 +66,37 @@ def dry_run_command(
         if as_json or len(shown) < limit:
             shown.append(proposal)
 
+    window = since if since is not None else parse_when("90d")
+    scope = "every ticket" if window is ALL else f"tickets opened since {window.text}"
+
     async def work(admin: AdminHub) -> Any:
         hub = _offline_hub(admin)
-        start = _start(hub, since)
+        start = _start(hub, window)
         with Progress(enabled=not as_json, unit="tickets") as advance:
             return await run_over_history(hub, since=start, only=only, progress=advance, sink=keep)
 
     report = run_admin(ctx, work)
-    _print_proposals(shown, report.counts, report.seen, as_json, limit, "would")
+    _print_proposals(shown, report.counts, report.seen, as_json, limit, "would", scope=scope)
+
+
+def _preview_next_step(ctx: click.Context, as_json: bool, limit: int) -> None:
+    from ..engine.rules_preview import preview_rules_step
+
+    async def work(admin: AdminHub) -> Any:
+        return await preview_rules_step(_offline_hub(admin))
+
+    preview = run_admin(ctx, work)
+    scope = "what the next sync's rules step will read: " + (
+        f"tickets changed since {iso(preview.since)}"
+        if preview.since is not None
+        else "every ticket (the rules have not run yet)"
+    )
+    report = preview.report
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    _print_proposals(
+        report.proposals, report.counts, report.seen, as_json, limit, "would", scope=scope
+    )
 
 
 @rules_group.command("apply")
@@ -247,23 +280,33 @@ def _print_proposals(
     as_json: bool,
     limit: int,
     verb: str,
+    *,
+    scope: str | None = None,
 ) -> None:
     if as_json:
         print_json(
             {
+                **({"scope": scope} if scope is not None else {}),
                 "seen": seen,
                 "counts": dict(sorted(counts.items())),
                 "proposals": [p.model_dump(mode="json") for p in proposals],
             }
         )
         return
-    rows = [(p.rule, _what(p, verb), _tickets(p), p.reason) for p in proposals[:limit]]
-    print_table(None, ["rule", verb, "tickets", "why"], rows)
+    print_proposal_table(proposals[:limit], verb)
     summary = ", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "nothing"
     total = sum(counts.values())
     more = f" (first {limit} shown; --limit or --json for all)" if total > limit else ""
     head = f"{seen} tickets seen: " if seen is not None else ""
     click.echo(f"{head}{summary}{more}")
+    if scope is not None:
+        click.echo(f"scope: {scope}")
+
+
+def print_proposal_table(proposals: list[AnyProposal], verb: str, title: str | None = None) -> None:
+    """One row per proposal: the rule, what it would do (``verb``), the tickets, why."""
+    rows = [(p.rule, _what(p, verb), _tickets(p), p.reason) for p in proposals]
+    print_table(title, ["rule", verb, "tickets", "why"], rows)
 
 
 def _what(proposal: AnyProposal, verb: str) -> str:

@@ -19,6 +19,7 @@ from .times import When, resolve_range, since_option, until_option
 
 if TYPE_CHECKING:
     from ..engine import CycleReport, Hub
+    from ..engine.plan import Plan
 
 
 @cli.command("sync")
@@ -42,8 +43,8 @@ def sync_command(
 
     config_path: Path = ctx.obj["config_path"]
     if show_plan:
-        writes = run_engine(config_path, lambda hub: plan(hub, only=only))
-        _print_plan([w.as_dict() for w in writes], as_json)
+        planned = run_engine(config_path, lambda hub: plan(hub, only=only))
+        _print_plan(planned, as_json)
         return
     if once:
         report = run_engine(config_path, lambda hub: sync_once(hub, only=only))
@@ -195,15 +196,21 @@ def _print_report(report: CycleReport, as_json: bool) -> None:
         )
 
 
-def _print_plan(writes: list[dict[str, Any]], as_json: bool) -> None:
+def _print_plan(planned: Plan, as_json: bool) -> None:
     if as_json:
-        print_json({"writes": writes})
+        print_json(planned.as_dict())
         return
-    if not writes:
+    for name, why in sorted(planned.unread.items()):
+        click.echo(f"{name}: not read, so not planned: {why}", err=True)
+    if planned.proposals:
+        from .rules_cmd import print_proposal_table
+
+        print_proposal_table(planned.proposals, "would", title="rules (their writes are below)")
+    if not planned.writes:
         click.echo("nothing to write: every system is in step")
         return
     rows = []
-    for w in writes:
+    for w in (write.as_dict() for write in planned.writes):
         changes = ", ".join(
             f"{name}: {human(v.get('old'))} → {human(v['new'])}"
             if "old" in v

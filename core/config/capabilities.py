@@ -33,7 +33,46 @@ def capability_issues(config: Config, plugins: Plugins) -> list[ConfigIssue]:
     for rule_name, rule in sorted(config.rules.items()):
         if rule.enabled:
             issues += _rule_issues(["rules", rule_name], rule, classes)
+            if isinstance(rule, RoutingSettings):
+                issues += _target_issues(["rules", rule_name, "target"], rule, classes, config)
     return issues
+
+
+def _target_issues(
+    where: list[str | int],
+    rule: RoutingSettings,
+    classes: dict[str, type[Connector]],
+    config: Config,
+) -> list[ConfigIssue]:
+    """A routing rule's ``target.<connector>`` options, as that connector reads them."""
+    issues = []
+    for name, options in sorted(rule.target.items()):
+        cls = classes.get(name)
+        if cls is None:
+            continue
+        try:
+            cls.check_route_options(config.connectors[name], options)
+        except ValueError as exc:  # pydantic's ValidationError is one
+            shown = cls.route_options.model_fields if cls.route_options is not None else {}
+            issues.append(
+                ConfigIssue(
+                    key_path([*where, name]),
+                    _first_line(exc),
+                    f"{cls.kind} target options are: {', '.join(shown)}"
+                    if shown
+                    else f"remove target.{name}: the {cls.kind} connector decides where copies go",
+                )
+            )
+    return issues
+
+
+def _first_line(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):  # pydantic: the first error, with where it is
+        first = errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    return str(exc)
 
 
 def _can(cls: type[Connector]) -> str:

@@ -17,7 +17,7 @@ from .cycle import ConnectorReport, CycleReport, Step, caught_up_to, sync_once
 from .enrich import EnrichmentReport, EnrichmentStep
 from .hub import Hub
 from .page import PageApplier, PullStats
-from .plan import PlannedWrite, plan
+from .plan import Plan, PlannedWrite, plan
 from .pull import backfill, pull_stream, refetch, rolled_back
 from .push import Pusher, PushStats
 from .rules_run import RulesReport, RulesStep
@@ -51,6 +51,7 @@ __all__ = [
     "EnrichmentStep",
     "Hub",
     "PageApplier",
+    "Plan",
     "PlannedWrite",
     "PullStats",
     "PushStats",

@@ -46,6 +46,9 @@ class ConnectorReport:
     errors: list[str] = field(default_factory=list)
     held: bool = True
     """False when another worker held the connector this cycle (normal with several)."""
+    read_to_end: bool = False
+    """Every stream was read to its end this cycle: nothing changed before the cycle
+    began is missing from the hub."""
 
 
 @dataclass
@@ -83,7 +86,7 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
                 await hub.store.release_in_flight(name)
             elif name in names:
                 report.of(name).held = False
-        for name in (n for n in names if n in held):
+        for name in pull_order(hub, [n for n in names if n in held]):
             await _pull_all(hub, name, report)
         if only is None:
             # The steps see this cycle's changes before the push, so what they decide (a
@@ -100,6 +103,12 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
     return report
 
 
+def pull_order(hub: Hub, names: list[str]) -> list[str]:
+    """Directories first: tickets pulled after them meet the people they name (enriched,
+    masked in fingerprints) in this same cycle."""
+    return sorted(names, key=lambda name: bool(hub.kinds_of(name)))
+
+
 async def _pull_all(hub: Hub, name: str, report: CycleReport) -> None:
     """Every stream of one connector, in its order; a failing stream stops the rest of
     the connector's pull this cycle (pages already committed stay)."""
@@ -109,6 +118,7 @@ async def _pull_all(hub: Hub, name: str, report: CycleReport) -> None:
         except ItsmhubError as exc:
             await _pull_failed(hub, name, stream, exc, report)
             return
+    report.of(name).read_to_end = True
 
 
 async def _pull_failed(
@@ -137,7 +147,9 @@ async def _record_run(hub: Hub, name: str, connector: ConnectorReport, started: 
         ok=not connector.errors,
         error="; ".join(connector.errors)[:2000] or None,
         stats=stats,
-        caught_up_to=await caught_up_to(hub, name),
+        # Read to the end: caught up to when the cycle began, however old the newest
+        # change is (a quiet instance is not behind). Else: as far as the cursors got.
+        caught_up_to=started if connector.read_to_end else await caught_up_to(hub, name),
     )
 
 

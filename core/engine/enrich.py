@@ -1,12 +1,13 @@
 """The enrichment step of each cycle: what identity and device tools know about the
 tickets that changed, kept on each ticket's hub-only :class:`~itsmhub.Enrichment`.
 
-After the pulls, before the rules: the step reads the tickets changed since its own
-position, in batches. First, people a ticket names only by a vendor account (a
-ServiceNow ``caller_id``, a Jira ``accountId``) are resolved to an e-mail through that
-ticketing connector's ``resolve_people``, batched and cached in the store. Then each
-configured enricher (Okta's) returns patches for the batch. Patches change only the
-hub-only enrichment, so nothing is pushed anywhere because of them.
+After the pulls, before the rules: the step first enriches again the open tickets about
+people and devices the directory changed (``enrich_people``), then reads the tickets
+changed since its own position, in batches. First, people a ticket names only by a
+vendor account (a ServiceNow ``caller_id``, a Jira ``accountId``) are resolved to an
+e-mail through that ticketing connector's ``resolve_people``, batched and cached in the
+store. Then each configured enricher (Okta's) returns patches for the batch. Patches
+change only the hub-only enrichment, so nothing is pushed anywhere because of them.
 
 Merges never wait on this step. A batch whose look-up fails (a vendor outage, a rate
 limit) is reported and tried again next cycle: the position stays before it.
@@ -27,6 +28,7 @@ from ..extensions import Enricher, EnrichmentContext, EnrichmentPatch
 from ..model import AnyTicket, Enrichment, ExternalRef, Incident, KnownError, PersonRef, Problem
 from ..store import Store, Writes
 from .boundary import guarded
+from .enrich_people import revisit_people
 from .hub import Hub
 
 log = logging.getLogger("itsmhub.engine")
@@ -45,6 +47,8 @@ class EnrichmentReport:
     enriched: int = 0
     resolved: int = 0
     lookups: int = 0
+    revisited: int = 0
+    """Open tickets enriched again because the directory changed their people."""
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -116,6 +120,17 @@ class EnrichmentStep:
         resolvers: set[str],
         report: EnrichmentReport,
     ) -> None:
+        # People the directory changed first: their open tickets are enriched afresh.
+        async def again(tickets: list[AnyTicket], writes: Writes) -> None:
+            await self._enrich(hub, tickets, enrichers, resolvers, writes, report)
+
+        try:
+            report.revisited += await revisit_people(hub, enrichers, again)
+        except ItsmhubError as exc:  # tried again next cycle; new tickets need not wait
+            report.errors.append(f"enrichment revisits: {exc}")
+            await hub.store.audit(
+                "error.enrichment", connector="itsmhub", detail={"error": str(exc)}
+            )
         position = _position(await hub.store.get_cursor(*CURSOR))
         until = hub.clock()
         while True:

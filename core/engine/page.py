@@ -44,7 +44,7 @@ from ..store import (
 )
 from .comments import merge_comments
 from .fanout import BatchSink, Fanout
-from .fields import sync_fields, with_fields
+from .fields import restrict, sync_fields, with_fields
 from .hub import Hub
 from .merge import Holder, merge
 
@@ -265,7 +265,9 @@ class PageApplier:
                 },
             )
         updated = with_fields(record, result.fields) if result.changed else record.model_copy()
-        new_comments, edited = merge_comments(updated, change.record.comments, self.system)
+        # People and devices have no comments (only tickets do).
+        pulled_comments = getattr(change.record, "comments", [])
+        new_comments, edited = merge_comments(updated, pulled_comments, self.system)
         added, removed = self._merge_links(updated, change, base)
         self._history(record, result.changed, hub_fields, result.fields, change.changed_at)
         moved = bool(result.changed or new_comments or edited or added or removed)
@@ -312,16 +314,18 @@ class PageApplier:
         assert change.record is not None
         ctx = self._ctx
         # The hub names its records itself, whatever id a connector's mapping left.
-        record = change.record.model_copy(update={"id": new_id(), "links": []})
-        if record.ref_for(self.system) is None:
+        update: dict[str, Any] = {"id": new_id(), "links": []}
+        if change.record.ref_for(self.system) is None:
             ref = ExternalRef(system=self.system, remote_id=change.remote_id)
-            record = record.model_copy(update={"refs": [*record.refs, ref]})
+            update["refs"] = [*change.record.refs, ref]
+        record = change.record.model_copy(update=update)
         ctx.refs[change.remote_id] = record.id
         ctx.new_here.add(change.remote_id)
         added, _ = self._merge_links(record, change, None)
-        self._history(record, list(HISTORY_FIELDS), {}, sync_fields(record), change.changed_at)
+        fields = sync_fields(record)
+        self._history(record, list(HISTORY_FIELDS), {}, fields, change.changed_at)
         self._put(record, new=True)
-        pulled = sync_fields(record, self.hub.fields_of(self.system))
+        pulled = restrict(fields, self.hub.fields_of(self.system))
         self._put_base(
             record.id, pulled, change, None, links=self._held_links(record, change, None)
         )
@@ -573,7 +577,9 @@ class PageApplier:
         *,
         links: list[tuple[str, str]],
     ) -> None:
-        new = Base(
+        # Built from values the engine made and validated already: a page makes one per
+        # record, and validating ``fields`` again (JSON all the way down) is costly.
+        new = Base.model_construct(
             record_id=record_id,
             system=self.system,
             fields=fields,

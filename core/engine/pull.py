@@ -11,10 +11,11 @@ Backfills read a bounded range beside the incremental cursor without moving it.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import anyio
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,7 +36,16 @@ log = logging.getLogger("itsmhub.engine")
 #: moving the cursor, so memory stays flat whatever a connector's page size.
 MAX_UNCHECKPOINTED = 1000
 
-Progress = Callable[[int], None]
+
+class Progress(Protocol):
+    """Told how many records each page read, and the total once the vendor says."""
+
+    count: int
+    """Records reported so far."""
+
+    def __call__(self, count: int) -> None: ...
+
+    def set_total(self, total: int | None) -> None: ...
 
 
 @dataclass
@@ -83,11 +93,18 @@ async def pull_stream(
                 failed = page.error
                 break
             await _commit(hub, name, stream, page, stats, tx, keep_cursor=backfill)
-            if progress is not None and page.items:
-                progress(len(page.items))
+            if progress is not None:
+                _report(progress, page)
     if failed is not None:
         raise failed  # after the reading task ended, so it is not wrapped in a group
     return stats
+
+
+def _report(progress: Progress, page: _Page) -> None:
+    progress(len(page.items))
+    remaining = page.checkpoint.remaining if page.checkpoint is not None else None
+    if remaining is not None:
+        progress.set_total(progress.count + remaining)
 
 
 @asynccontextmanager

@@ -33,6 +33,7 @@ class Router:
         }
         enabled = {n for n, c in config.connectors.items() if c.enabled}
         self._enabled = enabled
+        self._considered: dict[tuple[str, str], list[str]] = {}
 
     def routes_for(self, record: AnyRecordType, source: str, now: datetime) -> list[Route]:
         """Where a record first seen in ``source`` must be copied (first rule per target)."""
@@ -49,11 +50,14 @@ class Router:
 
     def rules_from(self, source: str, kind: str) -> list[str]:
         """Names of the routing rules that consider records of ``kind`` from ``source``."""
-        return sorted(
-            name
-            for name, rule in self._rules.items()
-            if rule.source == source and kind in rule.kinds
-        )
+        key = (source, kind)
+        if key not in self._considered:  # asked once per record created: remembered
+            self._considered[key] = sorted(
+                name
+                for name, rule in self._rules.items()
+                if rule.source == source and kind in rule.kinds
+            )
+        return list(self._considered[key])
 
     def flows(self, source: str, target: str) -> bool:
         """Whether changes pulled from ``source`` are written to ``target``.

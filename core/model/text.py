@@ -35,6 +35,8 @@ def normalize_text(text: str) -> str:
     """
     if not text:
         return ""
+    if text.isascii():
+        return _normalize_ascii(text)
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
@@ -42,9 +44,28 @@ def normalize_text(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", text).strip()
 
 
+def _normalize_ascii(text: str) -> str:
+    """:func:`normalize_text` of an ASCII text, each pass only where it can change
+    something: NFC, look-alike spaces and invisible characters are not ASCII, and most
+    texts have no carriage return, trailing space, bullet or blank-line run. Every record
+    read from the store is validated again, so this runs for each of its texts."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
+        text = _TRAILING.sub("", text)
+    if "*" in text:
+        text = _BULLETS.sub(r"\1-", text)
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
+    return text.strip()
+
+
 def normalize_line(text: str) -> str:
     """The canonical form of a one-line text (a title): single spaces, no line breaks."""
-    return _RUNS.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFC", text))).strip()
+    if not text.isascii():
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    # str.split() splits where ``\s+`` matches, and drops the ends as strip() does.
+    return " ".join(text.split())
 
 
 def _optional_text(text: str | None) -> str | None:

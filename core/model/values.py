@@ -60,6 +60,9 @@ class Enrichment(BaseModel):
     manager_id: str | None = Field(None, description="the reporter's manager (hub Person)")
     groups: tuple[str, ...] = Field((), description="the reporter's directory groups")
     device_ids: tuple[str, ...] = Field((), description="hub Devices of the reporter")
+    device_id: str | None = Field(
+        None, description="the hub Device the ticket names (by its serial number)"
+    )
     sources: tuple[str, ...] = Field((), description="the enrichers that contributed")
 
 

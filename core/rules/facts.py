@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from ..model import (
@@ -59,6 +60,8 @@ MENTION = re.compile(
     r"|(?<![\w&/])#\d{1,12}\b"
 )
 MAX_MENTIONS = 20
+#: Every mention holds a digit or starts a URL: texts with neither skip ``MENTION``.
+_MAY_MENTION = re.compile(r"\d|https?://")
 
 
 @dataclass(slots=True)
@@ -217,7 +220,7 @@ def facts_of(
     if isinstance(record, Incident):
         facts.major = record.major
         facts.priority = int(record.priority) if record.priority else None
-        facts.device = record.device_id
+        facts.device = record.device_id or record.enrichment.device_id
         facts.resolution_code = _code(record.resolution_code)
     elif isinstance(record, Problem):
         facts.priority = int(record.priority) if record.priority else None
@@ -240,7 +243,7 @@ def semantic_text(tokens: tuple[str, ...], description: str, service: str | None
     """What is embedded: the title's words, then the description's first words, without
     placeholders (a host says nothing of the cause) nor the service's own words (within
     the service, "vpn" says nothing either)."""
-    implied = set(normalize(service.replace("-", " "))) if service else set()
+    implied = _service_words(service) if service else frozenset()
     # The first sentence says what broke; the next ones are details ("screenshot attached").
     first = _SENTENCE.split(description[:400].strip(), maxsplit=1)[0]
     opening = normalize(first)[:DESCRIPTION_WORDS]
@@ -249,6 +252,11 @@ def semantic_text(tokens: tuple[str, ...], description: str, service: str | None
         for words in (tokens, opening)
     ]
     return " . ".join(part for part in parts if part)
+
+
+@lru_cache(maxsize=1024)
+def _service_words(service: str) -> frozenset[str]:
+    return frozenset(normalize(service.replace("-", " ")))
 
 
 def _opened(record: Incident | Problem | KnownError) -> datetime | None:
@@ -280,6 +288,8 @@ def _mentions(record: Incident | Problem | KnownError) -> tuple[str, ...]:
     texts = [record.title, record.description, *bodies]
     found: dict[str, None] = {}
     for text in texts:
+        if not _MAY_MENTION.search(text):
+            continue
         for match in MENTION.finditer(text):
             found.setdefault(match.group(0).rstrip(".,;:"), None)
             if len(found) >= MAX_MENTIONS:

@@ -76,5 +76,5 @@ class People:
 
 def words_that_may_be_handles(text: str) -> set[str]:
     """The words of ``text`` that could be someone's handle (what to look up)."""
-    found = {m.group(0).strip(_EDGES).casefold() for m in _HANDLE.finditer(text)}
+    found = {word.strip(_EDGES).casefold() for word in _HANDLE.findall(text)}
     return {w for w in found if len(w) >= MIN_LENGTH}

@@ -29,6 +29,7 @@ from .follow_up import FollowUpEvaluator
 from .linking import LinkingEvaluator
 from .proposals import AddLink, AnyProposal
 from .recurrence import RecurrenceEvaluator
+from .subject import SameSubjectEvaluator, SameSubjectSettings
 
 # Order matters: an incident that matches a known error is linked to it before any rule
 # could open a new problem for it; a follow-up problem comes next, so that recurrence sees
@@ -38,6 +39,7 @@ _EVALUATORS: tuple[tuple[type, type[Evaluator]], ...] = (
     (FollowUpSettings, FollowUpEvaluator),
     (RecurrenceSettings, RecurrenceEvaluator),
     (LinkingSettings, LinkingEvaluator),
+    (SameSubjectSettings, SameSubjectEvaluator),
 )
 
 _URL_PARTS = re.compile(r"[\s/?&=#]+")

@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -44,12 +44,16 @@ from .facts import FactOperations
 from .journal import JournalOperations
 from .locks import worker_lock
 from .outbox import OutboxOperations
+from .people import PeopleOperations
 from .records import RecordOperations
 from .reporting import ReportingOperations
 from .runs import RunOperations
 from .state import StateOperations
 from .sync_queries import SyncQueryOperations
 from .views import ViewOperations
+
+if TYPE_CHECKING:
+    from .rehearsal import Rehearsal
 
 log = logging.getLogger("itsmhub.store")
 
@@ -66,6 +70,7 @@ class _AllOperations(
     CacheOperations,
     ReportingOperations,
     ViewOperations,
+    PeopleOperations,
 ):
     """Every store operation; subclasses only say where the connection comes from."""
 
@@ -159,6 +164,21 @@ class Store(_AllOperations):
                 yield tx
             finally:
                 tx._open = False
+
+    @asynccontextmanager
+    async def rehearsal(self) -> AsyncIterator[Rehearsal]:
+        """The store as a :class:`~itsmhub.store.rehearsal.Rehearsal`: everything done on
+        it is rolled back when the block exits, whatever happens."""
+        from .rehearsal import Rehearsal
+
+        async with self._writing(), self.engine.connect() as connection:
+            await connection.begin()
+            rehearsal = Rehearsal(connection, dialect=self._dialect, clock=self._clock)
+            try:
+                yield rehearsal
+            finally:
+                rehearsal._open = False
+                await connection.rollback()
 
     @asynccontextmanager
     async def _connect(self, *, write: bool = True) -> AsyncIterator[AsyncConnection]:

@@ -65,10 +65,16 @@ class BulkWrites:
         bodies: list[dict[str, Any]] = []
         for n, write in batch:
             try:
-                bodies.append(await self._create_body(write.record, write.marker))
+                options = (
+                    write.options
+                    and self.check_route_options(self.jira_settings, write.options).model_dump()
+                )
+                bodies.append(await self._create_body(write.record, write.marker, options or {}))
                 sent.append((n, write))
             except RecordError as exc:
                 outcomes[n] = exc
+            except ValueError as exc:  # route options this site cannot take
+                outcomes[n] = RecordError(f"the routing rule's target options are wrong: {exc}")
         if not bodies:
             return outcomes
         answer = await self.client.create_issues(bodies)

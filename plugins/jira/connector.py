@@ -9,11 +9,12 @@ time (``webhooks.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
 
 import anyio
+from pydantic import BaseModel, JsonValue
 
 from itsmhub import (
     CheckResult,
@@ -39,7 +40,7 @@ from .links import JIRA_LINK_KINDS
 from .mapping import person
 from .payload import initial_status
 from .reading import JiraReads
-from .settings import JiraSettings
+from .settings import JiraRouteOptions, JiraSettings
 from .target import CUSTOM_MAPPABLE, Target
 from .workflow import WorkflowMoves
 from .writing import JiraWrites
@@ -78,6 +79,22 @@ class JiraConnector(BulkWrites, JiraWrites, WorkflowMoves, JiraReads, Connector)
     links_elsewhere: ClassVar[bool] = True
     marker_lag: ClassVar[timedelta] = timedelta(minutes=5)
     max_batch: ClassVar[int] = BULK_CREATE
+    route_options: ClassVar[type[BaseModel] | None] = JiraRouteOptions
+
+    @classmethod
+    def check_route_options(
+        cls, settings: ConnectorSettings, options: Mapping[str, JsonValue]
+    ) -> BaseModel:
+        """A route's project must be one this connector syncs: copies made elsewhere would
+        never be read back."""
+        chosen = JiraRouteOptions.model_validate(dict(options))
+        projects = getattr(settings, "projects", [])
+        if chosen.project not in projects:
+            raise ValueError(
+                f"project {chosen.project!r} is not one of this connector's projects "
+                f"({', '.join(projects)}); add it to projects or route elsewhere"
+            )
+        return chosen
 
     def __init__(
         self,

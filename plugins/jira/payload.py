@@ -76,16 +76,21 @@ def _protected(target: Target, label: str) -> bool:
 
 
 def create_fields(
-    target: Target, record: AnyTicket, marker: str, values: Mapping[str, JsonValue]
+    target: Target,
+    record: AnyTicket,
+    marker: str,
+    values: Mapping[str, JsonValue],
+    project: str | None = None,
 ) -> dict[str, Any]:
-    """The ``fields`` of a create: project, type, the values, and the marker label."""
+    """The ``fields`` of a create: project (the route's, else the first configured), type,
+    the values, and the marker label."""
     kind = record.kind
     fields = to_fields(target, kind, {k: v for k, v in values.items() if v is not None})
     labels = set(fields.pop("labels", []))
     labels.add(target.marker_label(marker))
     if kind is RecordKind.KNOWN_ERROR:
         labels.add(target.settings.mapping.known_error_label)
-    project = target.settings.projects[0]
+    project = project or target.settings.projects[0]
     return {
         "project": {"key": project},
         "issuetype": {"name": target.issue_type(kind)},

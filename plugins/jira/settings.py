@@ -159,6 +159,14 @@ class JiraMapping(_Section):
     )
 
 
+class JiraRouteOptions(BaseModel):
+    """Where a routing rule puts copies in Jira: ``target.jira = { project = "SUP" }``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project: ProjectKey = Field(description="one of the connector's projects")
+
+
 class JiraSettings(ConnectorSettings):
     """A Jira Cloud site, reached with an Atlassian account's email and API token."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import JsonValue
+from pydantic import BaseModel, JsonValue
 
 from itsmhub import (
     NOT_SYNCED,
@@ -50,22 +50,33 @@ class JiraWrites:
         synced = self.synced_fields
         return {k: v for k, v in dumped.items() if synced is None or k in synced}
 
-    async def _create_body(self: JiraConnector, record: AnyRecord, marker: str) -> dict[str, Any]:
+    async def _create_body(
+        self: JiraConnector, record: AnyRecord, marker: str, options: Mapping[str, Any]
+    ) -> dict[str, Any]:
         if record.kind not in self.record_kinds:
             raise RecordError(f"Jira holds no {record.kind.value} records")
         values = await self._with_accounts(self._values(record))
-        fields = create_fields(self.target, record, marker, values)  # type: ignore[arg-type]
+        project = options.get("project") if options else None
+        fields = create_fields(self.target, record, marker, values, project)  # type: ignore[arg-type]
         return {
             "fields": fields,
             "properties": [{"key": PROPERTY, "value": {"marker": marker, "hub_id": record.id}}],
         }
 
-    async def create(self: JiraConnector, record: AnyRecord, *, marker: str) -> RemoteChange:
-        """``POST /issue`` with the marker label, then the workflow transition to the
-        record's status if it is not the one new issues start in. Jira answers with ids
-        only, so the change returned is the record sent, with its new ref."""
+    async def create(
+        self: JiraConnector,
+        record: AnyRecord,
+        *,
+        marker: str,
+        options: BaseModel | None = None,
+    ) -> RemoteChange:
+        """``POST /issue`` with the marker label (in the route's project, else the first
+        configured), then the workflow transition to the record's status if it is not the
+        one new issues start in. Jira answers with ids only, so the change returned is the
+        record sent, with its new ref."""
         await self._load_field_types()
-        created = await self.client.create_issue(await self._create_body(record, marker))
+        chosen = options.model_dump() if options is not None else {}
+        created = await self.client.create_issue(await self._create_body(record, marker, chosen))
         change = self._created(record, marker, created)
         await self._settle_status(change, record)
         return change

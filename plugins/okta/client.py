@@ -9,7 +9,9 @@ and the declared per-minute budgets keep the hub under Okta's published numbers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ import httpx
 from itsmhub import (
     ConnectorContext,
     FatalError,
+    ItsmhubError,
     PageGuard,
     RateBudget,
     RateLimitState,
@@ -125,17 +128,30 @@ class OktaClient:
         )
 
     async def pages(self, path: str, params: Params, what: str) -> AsyncIterator[Page]:
-        """Every page of a list, following ``next`` until there is none."""
+        """Every page of a list, following ``next`` until there is none.
+
+        One page is read ahead: the next request is on its way (Okta's time) while the
+        caller maps and stores this page (the hub's). The read runs in an asyncio task,
+        since a task group cannot span a generator's ``yield``; it is cancelled if the
+        caller stops early.
+        """
         guard = PageGuard(what)
-        target: str | None = path
-        first = True
-        while target is not None:
-            page = await self.page(target, params if first else None)
-            first = False
-            yield page
-            if page.next is not None:
-                guard.advance(page.next)  # a vendor handing back the same cursor must not loop
-            target = page.next
+        loop = asyncio.get_running_loop()
+        ahead: asyncio.Task[Page] | None = loop.create_task(self.page(path, params))
+        try:
+            while ahead is not None:
+                page = await ahead
+                ahead = None
+                if page.next is not None:
+                    guard.advance(page.next)  # a vendor handing back the same cursor must not loop
+                    ahead = loop.create_task(self.page(page.next))
+                    await asyncio.sleep(0)  # let it send its request before the caller maps
+                yield page
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+                with suppress(asyncio.CancelledError, ItsmhubError):
+                    await ahead
 
     def _next(self, response: httpx.Response) -> str | None:
         """The ``next`` link's path and query, only if it points at this org: a URL from a

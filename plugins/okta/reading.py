@@ -97,13 +97,17 @@ async def group_names_by_user(client: OktaClient) -> dict[str, list[str]]:
     return {user_id: sorted(names) for user_id, names in found.items()}
 
 
-async def device_ids_by_user(client: OktaClient) -> dict[str, list[str]]:
-    """Every device of the org with its users (``expand=user``), by user id: ⌈devices/200⌉
-    calls."""
-    found: dict[str, list[str]] = defaultdict(list)
+async def device_sweep(client: OktaClient) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Every device of the org with its users (``expand=user``): device ids by user id,
+    and device ids by serial number (upper case); ⌈devices/200⌉ calls."""
+    by_user: dict[str, list[str]] = defaultdict(list)
+    by_serial: dict[str, str] = {}
     params = {"expand": "user", "limit": defaults.PAGE_SIZE}
     async for page in client.pages("/api/v1/devices", params, "device pages"):
         for device in page.items:
             for user_id in embedded_user_ids(device):
-                found[user_id].append(str(device["id"]))
-    return {user_id: sorted(ids) for user_id, ids in found.items()}
+                by_user[user_id].append(str(device["id"]))
+            serial = (device.get("profile") or {}).get("serialNumber")
+            if isinstance(serial, str) and serial.strip():
+                by_serial[serial.strip().upper()] = str(device["id"])
+    return {user_id: sorted(ids) for user_id, ids in by_user.items()}, by_serial

@@ -93,7 +93,7 @@ class Streams:
         ids = [u["id"] for u in users if isinstance(u.get("id"), str)]
         groups = await memberships.of(ids, more=more)
         out: list[RemoteChange | RejectedRecord] = []
-        for user in users:
+        for user in managers_first(users):
             try:
                 out.append(person_change(self.target, user, groups.get(user.get("id"), [])))
             except RecordError as exc:
@@ -216,6 +216,27 @@ class Streams:
                 if device_id not in devices
             ]
         return out
+
+
+def managers_first(users: list[Resource]) -> list[Resource]:
+    """``users`` with everyone's manager (when in the list) before them: a ``managed_by``
+    link to a person met earlier in a page resolves at once; one to a person of a later
+    page waits for them (the engine parks it)."""
+    by_id = {u["id"]: u for u in users if isinstance(u.get("id"), str)}
+    placed: dict[str, None] = {}
+
+    def place(user_id: str, chain: set[str]) -> None:
+        if user_id in placed or user_id in chain:  # done, or a cycle of managers
+            return
+        profile = by_id[user_id].get("profile")
+        manager = profile.get("managerId") if isinstance(profile, dict) else None
+        if isinstance(manager, str) and manager in by_id:
+            place(manager, chain | {user_id})
+        placed[user_id] = None
+
+    for user_id in by_id:
+        place(user_id, set())
+    return [by_id[i] for i in placed] + [u for u in users if not isinstance(u.get("id"), str)]
 
 
 def _rejected(kind: RecordKind, resource: Resource, reason: str) -> RejectedRecord:

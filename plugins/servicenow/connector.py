@@ -217,7 +217,11 @@ class ServiceNowConnector(BatchWrites, Connector):
             if stamp is None or sys_id is None:
                 raise FatalError(f"{table}: a pulled row has no sys_updated_on or sys_id")
             guard.advance((stamp, sys_id))  # an instance ignoring the keyset must not loop
-            yield Checkpoint(cursor=Cursor(watermark=parse_time(stamp), token=sys_id))
+            left = page.total - len(page.rows) if page.total is not None else None
+            yield Checkpoint(
+                cursor=Cursor(watermark=parse_time(stamp), token=sys_id),
+                remaining=max(0, left) if left is not None else None,
+            )
             # The limit applies before ACLs, so a short page is the end only without `next`.
             if len(page.rows) < limit and "next" not in page.links:
                 return

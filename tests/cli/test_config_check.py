@@ -196,3 +196,23 @@ create_in = "snow"
     )
     result = check(tmp_path, text, "--no-secrets")
     assert result.exit_code == 0, result.output
+
+
+def test_target_options_a_connector_does_not_take_are_an_error(
+    tmp_path: Path, readonly: None
+) -> None:
+    text = (
+        TWO_SYSTEMS
+        + """
+[rules.desk-to-snow]
+type = "routing"
+from = "desk"
+to = ["snow"]
+both_ways = false
+target.snow = { table = "u_incident" }
+"""
+    )
+    found = errors(check(tmp_path, text, "--no-secrets", "--json"))
+    assert found == {
+        "rules.desk-to-snow.target.snow": "the servicenow connector takes no target options"
+    }

@@ -161,6 +161,17 @@ def test_ids_are_unique_and_time_ordered() -> None:
     assert first[:10] <= new_id()[:10]  # the first 10 characters encode milliseconds
 
 
+@pytest.mark.parametrize("value", [0, 1, 31, 32, 2**80 - 1, 1_764_579_000_000 << 80, 2**128 - 1])
+def test_ulids_spell_the_value_in_crockford_base32(value: int) -> None:
+    from itsmhub.model.ids import _CROCKFORD, encode_ulid
+
+    digits, rest = [], value
+    for _ in range(26):
+        rest, digit = divmod(rest, 32)
+        digits.append(_CROCKFORD[digit])
+    assert encode_ulid(value) == "".join(reversed(digits))
+
+
 def test_status_openness() -> None:
     from itsmhub import IncidentStatus, ProblemStatus
 

@@ -157,3 +157,28 @@ def test_comments_cross_both_ways_with_their_visibility(hub) -> None:
     assert ours.internal and "Ada (via itsmhub)" in json.dumps(ours.body)
     mirrored = [c.body for c in snow.records[copy.remote_id].comments]
     assert len(mirrored) == len(issue.comments)
+
+
+def test_a_routing_rule_chooses_the_project_copies_go_to(hub) -> None:
+    folder, site, snow, url = hub
+    site.add_project("SUP", "Support")
+    rules = (
+        '[rules.snow-to-jira]\ntype = "routing"\nfrom = "snow"\nto = ["jira"]\n'
+        'kinds = ["incident"]\ntarget.jira = { project = "SUP" }'
+    )
+    config = write_config(folder, url, rules)
+    config.write_text(config.read_text().replace('projects = ["OPS"]', 'projects = ["OPS", "SUP"]'))
+    snow.add("incident", title="Badge reader offline", status="new")
+    snow.add("incident", title="Badge reader offline again", status="new")
+    result = run(config, "sync", "--once", "--json")
+    assert result.exit_code == 0, result.output
+    made = [i for i in site.issues.values() if i.summary.startswith("Badge reader")]
+    assert sorted(i.project for i in made) == ["SUP", "SUP"]
+
+    wrong = config.read_text().replace('project = "SUP"', 'project = "HR"')
+    config.write_text(wrong)
+    checked = run(config, "config", "check", "--no-secrets", "--json")
+    assert checked.exit_code == 2
+    [error] = json.loads(checked.output)["errors"]
+    assert error["path"] == "rules.snow-to-jira.target.jira"
+    assert "'HR' is not one of this connector's projects" in error["message"]

@@ -183,3 +183,34 @@ def test_a_known_error_becomes_an_article_of_its_problem(bulk_config) -> None:
     assert article["number"] == "KB0010001" and article["workflow_state"] == "published"
     assert (article["workaround"], article["source_task"]) == ("Resend later", copy["sys_id"])
     assert article["meta"].startswith("itsmhub-")
+
+
+class _Recorded:
+    """A progress sink that keeps what the engine told it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.totals: list[int | None] = []
+
+    def __call__(self, count: int) -> None:
+        self.count += count
+
+    def set_total(self, total: int | None) -> None:
+        self.totals.append(total)
+
+
+@pytest.mark.anyio
+async def test_a_backfill_knows_its_total_from_the_vendor(hub_config) -> None:
+    from datetime import datetime, timedelta
+
+    from itsmhub.config import load_config
+    from itsmhub.engine import backfill, open_hub
+
+    config_path, instance, _ = hub_config
+    config = load_config(config_path, plugin_module.get_plugins())
+    progress = _Recorded()
+    async with open_hub(config, plugin_module.get_plugins()) as hub:
+        since = datetime.now().astimezone() - timedelta(days=3650)
+        stats = await backfill(hub, "servicenow", "incident", since=since, progress=progress)
+    assert stats.seen == progress.count == len(instance.rows("incident")) == 12
+    assert progress.totals and set(progress.totals) == {12}  # known from the first page

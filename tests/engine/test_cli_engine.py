@@ -106,3 +106,14 @@ def test_backfill_dry_run_writes_nothing(admin) -> None:
     assert zendesk["outbox_depth"] == 0
     real = run(config, "backfill", "--connector", "zendesk", "--since", "2024-01-01", "--json")
     assert json.loads(real.output)["kinds"]["incident"]["created"] == 3
+
+
+def test_rules_dry_run_says_which_tickets_it_looked_at(admin) -> None:
+    config, remotes = admin
+    remotes["zendesk"].add("incident", title="Checkout fails", status="new")
+    assert run(config, "sync", "--once").exit_code == 0
+    preview = run(config, "rules", "dry-run")
+    assert preview.exit_code == 0, preview.output
+    assert "scope: what the next sync's rules step will read" in preview.output
+    history = json.loads(run(config, "rules", "dry-run", "--since", "30d", "--json").output)
+    assert history["scope"] == "tickets opened since 30d"

@@ -194,7 +194,7 @@ async def test_a_backfill_leaves_the_cursor_alone(world) -> None:
 async def test_plan_prints_the_writes_and_writes_nothing(world) -> None:
     zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
     zendesk.add("incident", title="Planned", status="new")
-    writes = await plan(world.hub)
+    writes = (await plan(world.hub)).writes
     assert [(w.system, w.operation) for w in writes] == [("jira", "create")]
     assert writes[0].fields["title"] == {"new": "Planned"}
     assert copies(world, "jira") == [] and jira.calls["create"] == 0
@@ -349,3 +349,21 @@ async def test_a_link_whose_target_will_never_be_copied_is_skipped(world) -> Non
     assert (stats.skipped, stats.retried) == (1, 0)
     assert jira.record(ticket.remote_id).links == []
     assert await world.hub.store.outbox_depth("jira") == 0
+
+
+async def test_a_quiet_connector_read_to_the_end_is_caught_up_to_the_cycle(world) -> None:
+    zendesk = world.remotes["zendesk"]
+    zendesk.clock.set(world.clock.now - _seconds(300 * 86400))  # its last change: long ago
+    zendesk.add("incident", title="Old and quiet", status="new")
+    started = world.clock.now
+    await world.cycle()
+    run = await world.hub.store.last_run("zendesk")
+    assert run is not None and run.caught_up_to == started  # not 300 days behind
+
+    zendesk.faults.fail_next("list_changed", TransientError("502", status=502), times=9)
+    world.clock.advance(_seconds(60))
+    await world.cycle()
+    failed = await world.hub.store.last_run("zendesk")
+    assert failed is not None and not failed.ok
+    # Not claimed caught up: only as far as its cursors (unknown while a stream has none).
+    assert failed.caught_up_to is None or failed.caught_up_to < started

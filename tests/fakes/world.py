@@ -3,7 +3,7 @@ command. Used by the engine's example, property and benchmark runs."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +29,17 @@ class HubClock:
 
     def advance(self, delta: timedelta) -> None:
         self.now += delta
+
+
+def ticking(clock: HubClock) -> Callable[[], datetime]:
+    """``clock`` moving a millisecond at each reading, as a real one does: a cycle's
+    rules step then reads what the same cycle pulled (a frozen clock hides it)."""
+
+    def now() -> datetime:
+        clock.advance(timedelta(milliseconds=1))
+        return clock()
+
+    return now
 
 
 @dataclass

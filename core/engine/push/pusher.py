@@ -216,7 +216,9 @@ class Pusher:
         async with limiter:
             try:
                 if isinstance(task.write, WriteCreate):
-                    call = self.connector.create(task.write.record, marker=task.write.marker)
+                    call = self.connector.create(
+                        task.write.record, marker=task.write.marker, **self._route(task.write)
+                    )
                     task.outcome = await guarded(self.connector, "create", call)
                 elif isinstance(task.write, WriteUpdate):
                     call = self.connector.update(task.write.ref, task.write.changes)
@@ -225,6 +227,19 @@ class Pusher:
                     task.outcome = await guarded(self.connector, task.operation.value, task.call())
             except ItsmhubError as exc:
                 task.outcome = exc
+
+    def _route(self, write: WriteCreate) -> dict[str, Any]:
+        """``create``'s ``options`` argument, for a connector that takes route options."""
+        if not write.options or self.connector.route_options is None:
+            return {}
+        try:
+            options = self.connector.check_route_options(self.connector.settings, write.options)
+        except ValueError as exc:  # pydantic's ValidationError is one
+            raise RecordError(
+                f"{self.name}: the routing rule's target options are wrong: {exc}",
+                fix="correct the rule's target in the config (`itsmhub config check` names it)",
+            ) from None
+        return {"options": options}
 
     async def _write_many(self, tasks: list[Task], limiter: anyio.CapacityLimiter) -> None:
         async with limiter:

@@ -34,7 +34,7 @@ from ...http import full_jitter
 from ...model import AnyRecordType, ExternalRef, LinkKind
 from ...store import Base, DeadLetterIn, OutboxOperation, OutboxStatus, RowUpdate, Writes
 from ..fanout import BatchSink, Fanout
-from ..fields import changed, sync_fields, with_fields
+from ..fields import changed, restrict, sync_fields, with_fields
 from ..hub import Hub
 from ..page import HISTORY_FIELDS
 from .tasks import Batch, Done, Skip, Task, Wait
@@ -110,9 +110,10 @@ class Settlement:
         ref = (copy.ref_for(self.name) if copy else None) or ExternalRef(
             system=self.name, remote_id=remote.remote_id
         )
-        held = sync_fields(copy if copy else record, self.only)
-        sent = task.sent if isinstance(task.sent, dict) else sync_fields(record, self.only)
         ours = sync_fields(record)
+        mine = restrict(ours, self.only)
+        held = sync_fields(copy, self.only) if copy else mine
+        sent = task.sent if isinstance(task.sent, dict) else mine
         filled = {
             n: v
             for n, v in held.items()
@@ -120,6 +121,7 @@ class Settlement:
         }
         if filled:
             record = self._adopt_defaults(record, ours, filled, remote)
+            mine = sync_fields(record, self.only)
         record = record.model_copy(update={"refs": [*record.refs, ref]})
         self._keep(record)
         self.writes.refs[record.id, self.name] = ref
@@ -131,7 +133,7 @@ class Settlement:
             {"remote_id": ref.remote_id, "key": ref.key, "adopted": sorted(filled)},
         )
         await self.fanout.send_everything(record, self.name)
-        if changed(sync_fields(record, self.only), held):
+        if changed(mine, held):
             await self.fanout.queue_update(self.name, record)  # the copy reads back otherwise
         self.stats.pushed += 1
         self.stats.copies.append(
@@ -346,7 +348,8 @@ class Settlement:
         at: datetime | None,
         links: list[tuple[str, str]] | None,
     ) -> None:
-        base = Base(
+        # The engine's own, already valid values: see PageApplier._put_base.
+        base = Base.model_construct(
             record_id=record_id,
             system=self.name,
             fields=fields,

@@ -125,7 +125,12 @@ def prepare_create(task: Task, fields: frozenset[str] | None) -> None:
     if record.ref_for(task.item.connector) is not None:
         task.outcome = Skip("the copy already exists (adopted)")
         return
-    task.write = WriteCreate(record=record, marker=task.item.correlation_marker)
+    options = task.item.payload.get("options")
+    task.write = WriteCreate(
+        record=record,
+        marker=task.item.correlation_marker,
+        options=options if isinstance(options, dict) else {},
+    )
     task.sent = sync_fields(record, fields)
 
 

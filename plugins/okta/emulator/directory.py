@@ -104,19 +104,64 @@ def _sort_key(attribute: str) -> paging.Key:
     return lambda item: (str(lookup(item, attribute) or ""), item["id"])
 
 
+def _user(request: Request, param: str = "id") -> Resource | Response:
+    """The user a path names (by id, login or short name), or Okta's 404."""
+    user = org_of(request).find_user(request.path_params[param])
+    return user if user is not None else not_found(f"{request.path_params[param]} (User)")
+
+
 async def get_user(request: Request) -> Response:
-    user = org_of(request).find_user(request.path_params["id"])
-    if user is None:
-        return not_found(f"{request.path_params['id']} (User)")
+    user = _user(request)
+    if isinstance(user, Response):
+        return user
     return JSONResponse(user, headers={"ETag": f'W/"{user["lastUpdated"]}"'})
 
 
 async def user_groups(request: Request) -> Response:
-    org = org_of(request)
-    user = org.find_user(request.path_params["id"])
-    if user is None:
-        return not_found(f"{request.path_params['id']} (User)")
-    return _paged(request, org.groups_of(user["id"]), default=10000, maximum=10000)
+    user = _user(request)
+    if isinstance(user, Response):
+        return user
+    return _paged(request, org_of(request).groups_of(user["id"]), default=10000, maximum=10000)
+
+
+#: What a profile attribute may hold.
+PROFILE_VALUE = (str, int, float, bool, list, type(None))
+
+
+async def update_user(request: Request) -> Response:
+    """``POST /api/v1/users/{id}``: a partial update; the profile attributes given replace
+    those held (``null`` removes one), the others stay (Okta's "Update a user")."""
+    user = _user(request)
+    if isinstance(user, Response):
+        return user
+    try:
+        body = await request.json()
+    except ValueError:
+        return error(400, "The request body was not well-formed.", code="E0000003")
+    profile = body.get("profile") if isinstance(body, dict) else None
+    if not isinstance(profile, dict) or not profile:
+        return error(400, "Api validation failed: profile", ["profile: give the attributes"])
+    causes = [f"{k}: not a value" for k, v in profile.items() if not isinstance(v, PROFILE_VALUE)]
+    causes += [
+        f"{k}: cannot be empty" for k in ("login", "email") if profile.get(k, "-") in ("", None)
+    ]
+    if causes:
+        return error(400, "Api validation failed: profile", sorted(causes))
+    updated = org_of(request).update_user(user["id"], **profile)
+    return JSONResponse(updated, headers={"ETag": f'W/"{updated["lastUpdated"]}"'})
+
+
+async def user_devices(request: Request) -> Response:
+    """``GET /api/v1/users/{userId}/devices``: the user's devices, one entry each."""
+    org, user = org_of(request), _user(request, "userId")
+    if isinstance(user, Response):
+        return user
+    entries = [
+        {"created": users[user["id"]], "device": org.devices[device_id], "deviceUserId": device_id}
+        for device_id, users in sorted(org.device_users.items())
+        if user["id"] in users and device_id in org.devices
+    ]
+    return JSONResponse(entries)
 
 
 # --- groups --------------------------------------------------------------------------------

@@ -95,6 +95,36 @@ async def test_the_system_log_polls_with_an_endless_next_link(org: Org, http) ->
     assert len(filtered.json()) == 1
 
 
+async def test_an_admin_updates_a_profile_and_the_log_says_so(org: Org, http) -> None:
+    """``POST /api/v1/users/{id}`` is a partial update: what is given changes, null removes,
+    the rest stays; the System Log records it (how the hub hears of a department move)."""
+    user = org.add_user("Ada", "Lovelace", department="Engineering", title="Engineer")
+    moved = await http.post(
+        f"/api/v1/users/{user['id']}", json={"profile": {"department": "Finance", "title": None}}
+    )
+    assert moved.status_code == 200, moved.text
+    profile = moved.json()["profile"]
+    assert profile["department"] == "Finance" and "title" not in profile
+    assert profile["email"] == user["profile"]["email"]  # untouched
+    assert org.events[-1]["eventType"] == "user.account.update_profile"
+    empty = await http.post(f"/api/v1/users/{user['id']}", json={"profile": {"login": ""}})
+    assert empty.status_code == 400 and empty.json()["errorCode"] == "E0000001"
+    unknown = await http.post("/api/v1/users/00unobody", json={"profile": {"title": "x"}})
+    assert unknown.status_code == 404
+
+
+async def test_a_user_s_devices_are_listed_with_the_device(org: Org, http) -> None:
+    ada = org.add_user("Ada", "Lovelace")
+    grace = org.add_user("Grace", "Hopper")
+    laptop = org.add_device("Ada's Mac", serial_number="C02ADA", users=[ada["id"]])
+    org.add_device("Grace's Mac", serial_number="C02GRACE", users=[grace["id"]])
+    found = (await http.get(f"/api/v1/users/{ada['id']}/devices")).json()
+    assert [entry["device"]["id"] for entry in found] == [laptop["id"]]
+    assert found[0]["device"]["profile"]["serialNumber"] == "C02ADA" and found[0]["created"]
+    unknown = await http.get("/api/v1/users/00unobody/devices")
+    assert unknown.status_code == 404 and unknown.json()["errorCode"] == "E0000007"
+
+
 async def test_buckets_answer_okta_rate_headers_and_e0000047(org: Org, http) -> None:
     org.controls.rate_limits.clear()
     org.controls.rate_limits.add(RateLimitRule(limit=2, window=60, path="/api/v1/groups*"))

@@ -8,7 +8,15 @@ from datetime import timedelta
 import pytest
 from pydantic import JsonValue
 
-from itsmhub import Enrichment, EnrichmentContext, Incident, PersonRef, TransientError
+from itsmhub import (
+    Enrichment,
+    EnrichmentContext,
+    ExternalRef,
+    Incident,
+    Person,
+    PersonRef,
+    TransientError,
+)
 from itsmhub.emulation import Fault
 from itsmhub_okta.emulator import Org, add_new_hire, seed_org
 from itsmhub_okta.enricher import OktaEnricher
@@ -17,7 +25,8 @@ pytestmark = pytest.mark.anyio
 
 
 class MemoryCache:
-    """The LookupCache protocol in memory (the hub's is in the state store)."""
+    """The LookupCache protocol in memory (the hub's is in the state store): an entry put
+    with no time to live is gone for readers, as in the store."""
 
     def __init__(self) -> None:
         self.values: dict[tuple[str, str], JsonValue] = {}
@@ -30,7 +39,11 @@ class MemoryCache:
         self, namespace: str, values: Mapping[str, JsonValue], ttl: timedelta
     ) -> None:
         self.ttls.add(ttl)
-        self.values.update({(namespace, k): v for k, v in values.items()})
+        for key, value in values.items():
+            if ttl > timedelta(0):
+                self.values[(namespace, key)] = value
+            else:
+                self.values.pop((namespace, key), None)
 
 
 class Directory:
@@ -92,6 +105,58 @@ async def test_a_batch_is_enriched_and_a_warm_cache_asks_okta_nothing(org: Org, 
     # one user search, one group sweep (1 + a call per group), one device sweep
     assert cold == 1 + 1 + len(org.groups) + 1
     assert cache.ttls == {timedelta(hours=1)}
+
+
+async def test_people_the_directory_changed_are_looked_up_afresh(org: Org, connect) -> None:
+    """After ``forget``: the moved person's profile is searched again, their groups come
+    from the directory record, their devices are read for them alone (one call each)."""
+    people = seed_org(org, 4, people=12)
+    ada = next(p for p in people if p["status"] == "ACTIVE" and p["profile"].get("managerId"))
+    cache = MemoryCache()
+    context = EnrichmentContext(cache=cache, directory=Directory(set()), clock=org.clock)
+    records = [ticket(ada["profile"]["email"])]
+    async with connect() as connector:
+        enricher = OktaEnricher(connector, context)
+        [before] = await enricher.enrich(records)
+        org.update_user(ada["id"], department="Finance", title="Controller")
+        phone = org.add_device("Ada's Pixel", platform="ANDROID", users=[ada["id"]])
+        groups = ["Everyone", "Finance"]
+        person = Person(
+            display_name="Ada",
+            email=ada["profile"]["email"],
+            login=ada["profile"]["login"],
+            groups=groups,
+            refs=[ExternalRef(system="okta", remote_id=ada["id"])],
+        )
+        await enricher.forget([person])
+        org.controls.calls.clear()
+        [after] = await enricher.enrich(records)
+    assert before.fields["department"] != "Finance"
+    assert (after.fields["department"], after.fields["title"]) == ("Finance", "Controller")
+    assert after.fields["groups"] == groups
+    assert phone["id"] in (await cache.get_many("okta:devices-of", [ada["id"]]))[ada["id"]]
+    assert sorted(org.controls.calls) == [
+        "GET /api/v1/users",
+        f"GET /api/v1/users/{ada['id']}/devices",
+    ]
+
+
+async def test_a_device_named_by_its_serial_number_is_the_ticket_s_device(
+    org: Org, connect
+) -> None:
+    people = seed_org(org, 5, people=6)
+    laptop = next(iter(org.devices.values()))
+    serial = laptop["profile"]["serialNumber"]
+    context = EnrichmentContext(
+        cache=MemoryCache(), directory=Directory(set(org.devices)), clock=org.clock
+    )
+    named = Incident(title=f"Battery swelling on {serial.lower()}", description="see photo")
+    unnamed = Incident(title="Battery swelling on ABC1234XYZ")
+    async with connect() as connector:
+        patches = await OktaEnricher(connector, context).enrich([named, unnamed])
+    [patch] = patches
+    assert patch.record_id == named.id and patch.fields["device_id"] == f"hub-{laptop['id']}"
+    assert f"device {serial} named in its text" in patch.reason and people
 
 
 async def test_people_are_matched_by_login_when_no_email_matches(org: Org, connect) -> None:

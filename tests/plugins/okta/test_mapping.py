@@ -133,3 +133,15 @@ def test_events_name_the_users_and_devices_to_read_again() -> None:
     named = Named.of(events)
     assert list(named.users) == ["00u1"] and list(named.devices) == ["guo1"]
     assert named.users["00u1"] == datetime(2026, 3, 1, 12, 5, tzinfo=UTC)
+
+
+def test_a_page_of_users_puts_managers_before_their_reports() -> None:
+    from itsmhub_okta.streams import managers_first
+
+    def user(user_id: str, manager: str | None = None) -> dict:
+        return {"id": user_id, "profile": {"managerId": manager} if manager else {}}
+
+    users = [user("a", "b"), user("b", "c"), user("x", "a"), user("c"), user("d", "outside")]
+    assert [u["id"] for u in managers_first(users)] == ["c", "b", "a", "x", "d"]
+    looped = [user("p", "q"), user("q", "p"), {"profile": {}}]  # a cycle, and no id
+    assert [u.get("id") for u in managers_first(looped)] == ["q", "p", None]

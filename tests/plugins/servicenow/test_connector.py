@@ -327,7 +327,10 @@ async def test_against_the_emulator_every_record_is_pulled_once_across_pages() -
     changes = [i for i in items if isinstance(i, RemoteChange)]
     assert [i for i in items if isinstance(i, RejectedRecord)] == []
     assert len(changes) == 50 == len({c.remote_id for c in changes})
-    assert sum(isinstance(i, Checkpoint) for i in items) == 8
+    checkpoints = [i for i in items if isinstance(i, Checkpoint)]
+    assert len(checkpoints) == 8
+    # X-Total-Count of each keyset page: what is left after it, for the progress bar.
+    assert [c.remaining for c in checkpoints] == [43, 36, 29, 22, 15, 8, 1, 0]
     journal = {r["element_id"] for r in instance.rows("sys_journal_field")}
     with_comments = {c.remote_id for c in changes if c.record and c.record.comments}
     assert with_comments == journal & {c.remote_id for c in changes}
