@@ -1,4 +1,4 @@
-"""The zendesk plugin's settings, registration and not-yet-implemented connector."""
+"""The zendesk plugin's settings, registration and what its connector declares."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from itsmhub import (
     Connector,
     IncidentStatus,
     KnownErrorStatus,
-    NotImplementedYet,
+    LinkKind,
     Priority,
     ProblemStatus,
     RecordKind,
     SecretRef,
+    WebhookRejected,
     WebhookRequest,
     utcnow,
 )
@@ -45,6 +46,8 @@ def test_minimal_settings_get_the_documented_defaults(validate) -> None:
     assert settings.url is None and settings.oauth_token is None
     assert settings.api_token == SecretRef(scheme="env", target="ITSMHUB_ZENDESK_TOKEN")
     assert settings.webhook_secret is None
+    assert (settings.page_size, settings.requests_per_minute) == (1000, 200)
+    assert settings.export_requests_per_minute == 10 and settings.sync_comments
     mapping = settings.mapping
     assert mapping.statuses.incident[IncidentStatus.ON_HOLD] is TicketStatus.PENDING
     assert mapping.statuses.problem[ProblemStatus.CANCELED] is TicketStatus.CLOSED
@@ -100,6 +103,8 @@ def lacks(*keys: str) -> list[tuple[str, ...]]:
 MISTAKES = [
     ({"sub_domain": "acme"}, [], [("sub_domain",)], "extra_forbidden"),
     ({"subdomain": "Acme Corp"}, [], [("subdomain",)], "string_pattern_mismatch"),
+    ({"page_size": 1001}, [], [("page_size",)], "less_than_equal"),
+    ({"export_requests_per_minute": 0}, [], [("export_requests_per_minute",)], "greater_than"),
     ({}, lacks("subdomain"), [("subdomain",)], "exclusive_keys"),
     (BY_URL, [], [("url",)], "exclusive_keys"),
     ({"url": "acme.zendesk.com"}, lacks("subdomain"), [("url",)], "url_parsing"),
@@ -218,16 +223,32 @@ def test_the_connector_declares_itself() -> None:
         RecordKind.PROBLEM,
         RecordKind.KNOWN_ERROR,
     }
-    assert ZendeskConnector.capabilities() == []
+    assert ZendeskConnector.capabilities() == [
+        "check",
+        "pull",
+        "fetch",
+        "find_by_marker",
+        "create",
+        "update",
+        "add_comment",
+        "update_comment",
+        "link",
+        "unlink",
+        "write_many",
+        "job_outcomes",
+        "resolve_people",
+        "verify_webhook",
+    ]
+    assert ZendeskConnector.single_valued_links == {LinkKind.CAUSED_BY}
+    assert ZendeskConnector.max_batch == 100
 
 
 @pytest.mark.anyio
-async def test_the_connector_refuses_until_its_vendor_calls_land(validate, context) -> None:
+async def test_the_connector_refuses_deliveries_without_a_secret(validate, context) -> None:
     settings = validate(ZendeskSettings, MINIMAL)
     async with ZendeskConnector("desk", settings, context) as connector:
-        with pytest.raises(NotImplementedYet, match="cannot check the connection yet"):
-            await connector.check()
-        with pytest.raises(NotImplementedYet):
+        assert [s.name for s in connector.streams()] == ["tickets", "ticket_events"]
+        with pytest.raises(WebhookRejected, match="no webhook_secret"):
             connector.verify_webhook(WebhookRequest(body=b"{}", received_at=utcnow()))
 
 
