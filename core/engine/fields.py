@@ -34,8 +34,30 @@ def with_fields(record: AnyRecordType, fields: Fields) -> AnyRecordType:
     return parse_record(data)
 
 
+#: The keys of a person's JSON form (:class:`~itsmhub.PersonRef`).
+_PERSON_KEYS = frozenset({"display_name", "email", "external"})
+
+
+def same(a: JsonValue, b: JsonValue) -> bool:
+    """Whether two field values say the same thing to every system.
+
+    Equal values do; and two people with the same e-mail are one person, whatever each
+    tool calls them or whichever tool's account they carry: Jira reads an assignee back
+    with its accountId, Zendesk with its user id, and compared whole they would bounce
+    between the tools forever.
+    """
+    if a == b:
+        return True
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() | b.keys() <= _PERSON_KEYS:
+        first, second = a.get("email"), b.get("email")
+        return isinstance(first, str) and isinstance(second, str) and (
+            first.casefold() == second.casefold()
+        )
+    return False
+
+
 def changed(new: Fields, old: Fields | None) -> list[str]:
     """Names of the fields whose values differ (all of ``new`` when there is no ``old``)."""
     if old is None:
         return sorted(new)
-    return sorted(name for name in new.keys() | old.keys() if new.get(name) != old.get(name))
+    return sorted(n for n in new.keys() | old.keys() if not same(new.get(n), old.get(n)))

@@ -12,7 +12,7 @@ from datetime import datetime
 from pydantic import JsonValue
 
 from ..config.models import ConflictPolicy, SyncSettings
-from .fields import Fields
+from .fields import Fields, same
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,12 @@ def merge(
     for name in sorted(pulled):
         theirs = pulled[name]
         before = base.get(name) if base is not None else None
-        if base is not None and name in base and theirs == before:
+        if base is not None and name in base and same(theirs, before):
             continue  # this system did not change it
         ours = hub.get(name)
-        if ours == theirs:
+        if same(ours, theirs):
             continue
-        if base is None or name not in base or ours == before:
+        if base is None or name not in base or same(ours, before):
             result.fields[name] = theirs
             result.changed.append(name)
             continue

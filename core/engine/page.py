@@ -44,7 +44,7 @@ from ..store import (
 )
 from .comments import merge_comments
 from .fanout import BatchSink, Fanout
-from .fields import restrict, sync_fields, with_fields
+from .fields import restrict, same, sync_fields, with_fields
 from .hub import Hub
 from .merge import Holder, merge
 
@@ -234,7 +234,7 @@ class PageApplier:
         for row in rows:
             sent = row.sent if isinstance(row.sent, dict) else {}
             for name, value in sent.items():
-                if name in pulled and pulled[name] == value:
+                if name in pulled and same(pulled[name], value):
                     fields[name] = value
         return base.model_copy(update={"fields": fields})
 
@@ -304,7 +304,7 @@ class PageApplier:
             name: [
                 Holder(b.system, b.remote_updated_at)
                 for b in others
-                if b.fields.get(name) == hub_fields.get(name)
+                if same(b.fields.get(name), hub_fields.get(name))
             ]
             for name in pulled
         }

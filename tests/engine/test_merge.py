@@ -118,3 +118,21 @@ def test_without_a_base_the_system_value_is_taken() -> None:
         policy=NEWEST,
     )
     assert result.fields == {"title": "b"} and not result.conflicts
+
+
+def test_one_person_read_back_through_another_tools_account_is_not_a_change() -> None:
+    sent = {"assignee": {"display_name": "Ada", "email": "ada@example.com", "external": None}}
+    read_back = {
+        "assignee": {
+            "display_name": "Ada Lovelace",
+            "email": "ADA@example.com",
+            "external": {"system": "jira", "remote_id": "acc-1"},
+        }
+    }
+    result = merge(
+        sent, sent, read_back, system="jira", changed_at=T0, holders={}, policy=NEWEST
+    )
+    assert not result.changed and result.fields == sent
+    other = {"assignee": {"display_name": "Bob", "email": "bob@example.com", "external": None}}
+    moved = merge(sent, sent, other, system="jira", changed_at=T0, holders={}, policy=NEWEST)
+    assert moved.changed == ["assignee"]

@@ -367,3 +367,26 @@ async def test_a_quiet_connector_read_to_the_end_is_caught_up_to_the_cycle(world
     assert failed is not None and not failed.ok
     # Not claimed caught up: only as far as its cursors (unknown while a stream has none).
     assert failed.caught_up_to is None or failed.caught_up_to < started
+
+
+async def test_a_person_each_tool_names_by_its_own_account_does_not_bounce(world) -> None:
+    zendesk, jira = world.remotes["zendesk"], world.remotes["jira"]
+    ticket = zendesk.add("incident", title="Assigned", status="new")
+    await world.settle()
+    ada = {"email": "ada@example.com", "external": {"system": "zendesk", "remote_id": "u-7"}}
+    zendesk.edit(ticket.remote_id, assignee={"display_name": "Ada", **ada})
+    await world.settle()
+    [copy] = copies(world, "jira")
+    assert copy.fields["assignee"]["email"] == "ada@example.com"
+    # Jira reads the same person back through its own account, as the real one does.
+    jira.edit(
+        copy.remote_id,
+        assignee={
+            "display_name": "Ada Lovelace",
+            "email": "ADA@example.com",
+            "external": {"system": "jira", "remote_id": "acc-1"},
+        },
+    )
+    writes = zendesk.calls["update"]
+    await world.settle()
+    assert zendesk.calls["update"] == writes  # not written back: nothing changed
