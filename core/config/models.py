@@ -86,6 +86,12 @@ class SyncSettings(BaseModel):
     retry_cap: Duration = Field(
         timedelta(minutes=15), description="the longest wait between outbox tries"
     )
+    park_for: Duration = Field(
+        timedelta(days=30),
+        description="how long a pulled item waits for the record it belongs to (comments "
+        "of a ticket the hub never syncs, such as a help desk's questions) before it is "
+        "dropped",
+    )
 
 
 class Config(BaseModel):

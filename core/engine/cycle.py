@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import JsonValue
 
+from ..durations import format_duration
 from ..errors import ItsmhubError
 from ..exchange import Stream
 from .cursors import load_cursor
@@ -112,6 +113,7 @@ def pull_order(hub: Hub, names: list[str]) -> list[str]:
 async def _pull_all(hub: Hub, name: str, report: CycleReport) -> None:
     """Every stream of one connector, in its order; a failing stream stops the rest of
     the connector's pull this cycle (pages already committed stay)."""
+    await _expire_parked(hub, name)
     for stream in hub.streams_of(name):
         try:
             await pull_stream(hub, name, stream, stats=report.of(name).pull)
@@ -119,6 +121,17 @@ async def _pull_all(hub: Hub, name: str, report: CycleReport) -> None:
             await _pull_failed(hub, name, stream, exc, report)
             return
     report.of(name).read_to_end = True
+
+
+async def _expire_parked(hub: Hub, name: str) -> None:
+    # Comments of tickets the hub never syncs (a help desk's questions) would wait forever.
+    dropped = await hub.store.expire_parked(name, hub.clock() - hub.config.sync.park_for)
+    if dropped:
+        await hub.store.audit(
+            "parked.expired",
+            connector=name,
+            detail={"dropped": dropped, "older_than": format_duration(hub.config.sync.park_for)},
+        )
 
 
 async def _pull_failed(

@@ -50,8 +50,10 @@ def same(a: JsonValue, b: JsonValue) -> bool:
         return True
     if isinstance(a, dict) and isinstance(b, dict) and a.keys() | b.keys() <= _PERSON_KEYS:
         first, second = a.get("email"), b.get("email")
-        return isinstance(first, str) and isinstance(second, str) and (
-            first.casefold() == second.casefold()
+        return (
+            isinstance(first, str)
+            and isinstance(second, str)
+            and (first.casefold() == second.casefold())
         )
     return False
 

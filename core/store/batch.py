@@ -248,6 +248,14 @@ class BatchOperations(Operations):
                 found += [OutboxItem.model_validate(r._asdict()) for r in await conn.execute(query)]
         return sorted(found, key=lambda item: item.id)
 
+    async def expire_parked(self, connector: str, before: datetime) -> int:
+        """Drop what ``connector`` parked before ``before``; how many were dropped."""
+        async with self._connect() as conn:
+            done = await conn.execute(
+                delete(parked).where(parked.c.connector == connector, parked.c.parked_at < before)
+            )
+        return int(done.rowcount or 0)
+
     async def parked_for(self, connector: str, awaited: Iterable[str]) -> list[ParkedItem]:
         """Items parked by ``connector`` waiting for any of these remote ids."""
         wanted = sorted(set(awaited))

@@ -129,9 +129,7 @@ def test_one_person_read_back_through_another_tools_account_is_not_a_change() ->
             "external": {"system": "jira", "remote_id": "acc-1"},
         }
     }
-    result = merge(
-        sent, sent, read_back, system="jira", changed_at=T0, holders={}, policy=NEWEST
-    )
+    result = merge(sent, sent, read_back, system="jira", changed_at=T0, holders={}, policy=NEWEST)
     assert not result.changed and result.fields == sent
     other = {"assignee": {"display_name": "Bob", "email": "bob@example.com", "external": None}}
     moved = merge(sent, sent, other, system="jira", changed_at=T0, holders={}, policy=NEWEST)

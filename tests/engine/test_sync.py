@@ -390,3 +390,27 @@ async def test_a_person_each_tool_names_by_its_own_account_does_not_bounce(world
     writes = zendesk.calls["update"]
     await world.settle()
     assert zendesk.calls["update"] == writes  # not written back: nothing changed
+
+
+async def test_a_cycle_drops_what_waited_longer_than_park_for(world) -> None:
+    from itsmhub.store import Writes
+
+    writes = Writes(now=world.clock.now)
+    writes.parked.append(
+        {
+            "connector": "zendesk",
+            "awaits": "a-question-never-synced",
+            "record_id": None,
+            "payload": {"comments": []},
+            "parked_at": world.clock.now,
+        }
+    )
+    async with world.hub.store.transaction() as tx:
+        await tx.flush(writes)
+    await world.cycle()
+    assert await world.hub.store.parked_for("zendesk", ["a-question-never-synced"])
+    world.clock.advance(_seconds(31 * 86400))
+    await world.cycle()
+    assert not await world.hub.store.parked_for("zendesk", ["a-question-never-synced"])
+    expired = await world.hub.store.last_audit("zendesk", "parked")
+    assert expired is not None and expired.detail == {"dropped": 1, "older_than": "30d"}

@@ -33,3 +33,24 @@ async def test_the_newest_run_and_the_newest_clean_one(store: Store) -> None:
     assert clean is not None and clean.stats == {"pulled": 1}
     assert clean.caught_up_to == T0
     assert await store.last_run("zendesk") is None
+
+
+async def test_parked_items_past_their_time_are_dropped(store: Store) -> None:
+    from itsmhub.store import Writes
+
+    def item(connector: str, awaits: str, days_ago: int) -> dict[str, object]:
+        return {
+            "connector": connector,
+            "awaits": awaits,
+            "record_id": None,
+            "payload": {"comments": []},
+            "parked_at": T0 - timedelta(days=days_ago),
+        }
+
+    writes = Writes(now=T0)
+    writes.parked += [item("zendesk", "1", 40), item("zendesk", "2", 5), item("jira", "3", 40)]
+    async with store.transaction() as tx:
+        await tx.flush(writes)
+    assert await store.expire_parked("zendesk", T0 - timedelta(days=30)) == 1
+    assert [p.awaits for p in await store.parked_for("zendesk", ["1", "2"])] == ["2"]
+    assert [p.awaits for p in await store.parked_for("jira", ["3"])] == ["3"]
