@@ -207,6 +207,18 @@ class BatchOperations(Operations):
             loaded[row.id] = Loaded(record=record, version=row.version)
         return loaded
 
+    async def record_versions(self, ids: Iterable[str], *, lock: bool = False) -> dict[str, int]:
+        """The stored version of each record; ``lock`` holds their rows until the
+        transaction ends (PostgreSQL), as :meth:`load_records` does."""
+        found: dict[str, int] = {}
+        async with self._connect(write=False) as conn:
+            for part in chunks(sorted(set(ids))):
+                query = select(records.c.id, records.c.version).where(records.c.id.in_(part))
+                if lock and self._dialect == "postgresql":
+                    query = query.with_for_update()
+                found.update({row.id: row.version for row in await conn.execute(query)})
+        return found
+
     async def load_bases(self, ids: Iterable[str]) -> dict[tuple[str, str], Base]:
         """Every system's base of the given records, by (record id, system)."""
         wanted = sorted(set(ids))

@@ -414,3 +414,52 @@ async def test_a_cycle_drops_what_waited_longer_than_park_for(world) -> None:
     assert not await world.hub.store.parked_for("zendesk", ["a-question-never-synced"])
     expired = await world.hub.store.last_audit("zendesk", "parked")
     assert expired is not None and expired.detail == {"dropped": 1, "older_than": "30d"}
+
+
+async def _while_jira_writes(world: Any, monkeypatch: Any, method: str, edit: Any) -> None:
+    """Make ``edit`` (and the pull that brings it) happen while Jira's ``method`` call is
+    with the vendor, as a daemon's pulling lane can while its pushing lane writes."""
+    from itsmhub.engine import pull_stream
+
+    jira = world.hub.connectors["jira"]
+    original = getattr(jira, method)
+
+    async def interleaved(*args: Any, **kwargs: Any) -> Any:
+        answer = await original(*args, **kwargs)
+        if not getattr(interleaved, "done", False):
+            interleaved.done = True  # type: ignore[attr-defined]
+            edit()
+            await pull_stream(world.hub, "zendesk", "incident")
+        return answer
+
+    monkeypatch.setattr(jira, method, interleaved)
+
+
+async def test_an_edit_pulled_while_the_copy_is_created_still_reaches_it(
+    world, monkeypatch
+) -> None:
+    zendesk = world.remotes["zendesk"]
+    ticket = zendesk.add("incident", title="Raced", status="new")
+
+    def edit() -> None:
+        zendesk.edit(ticket.remote_id, status="in_progress")
+
+    await _while_jira_writes(world, monkeypatch, "create", edit)
+    await world.settle()
+    assert only_copy(world, "jira").fields["status"] == "in_progress"
+
+
+async def test_an_edit_pulled_while_an_update_is_written_still_reaches_it(
+    world, monkeypatch
+) -> None:
+    zendesk = world.remotes["zendesk"]
+    ticket = zendesk.add("incident", title="Raced again", status="new")
+    await world.settle()
+    zendesk.edit(ticket.remote_id, status="in_progress")
+
+    def edit() -> None:
+        zendesk.edit(ticket.remote_id, status="resolved")
+
+    await _while_jira_writes(world, monkeypatch, "update", edit)
+    await world.settle()
+    assert only_copy(world, "jira").fields["status"] == "resolved"

@@ -33,7 +33,14 @@ from ...errors import (
 )
 from ...exchange import Deferred, WriteCreate, WriteOutcome, WriteUpdate
 from ...model import ExternalRef
-from ...store import OutboxItem, OutboxOperation, OutboxStatus, RowUpdate, Writes
+from ...store import (
+    OutboxItem,
+    OutboxOperation,
+    OutboxStatus,
+    RowUpdate,
+    StoreTransaction,
+    Writes,
+)
 from ..boundary import guarded
 from ..hub import Hub
 from ..page import PageApplier
@@ -295,6 +302,7 @@ class Pusher:
 
     async def _settle_in_one(self, tasks: list[Task], batch: Batch, retry_at: datetime) -> None:
         async with self.hub.store.transaction() as tx:
+            await _refresh(tx, batch, tasks)
             settlement = Settlement(
                 self.hub,
                 self.name,
@@ -419,3 +427,15 @@ def _add(total: PushStats, more: PushStats) -> None:
     total.paused = total.paused or more.paused
     total.last_error = more.last_error or total.last_error
     total.copies += more.copies
+
+
+async def _refresh(tx: StoreTransaction, batch: Batch, tasks: list[Task]) -> None:
+    """The batch's records as they are now, inside the settling transaction (locked on
+    PostgreSQL): a pull may have changed one while its write was with the vendor, and
+    settling from the copy loaded before the call would write that change over, or never
+    send it (the open row kept the pull from queueing another)."""
+    ids = {t.item.record_id for t in tasks if t.item.record_id}
+    versions = await tx.record_versions(ids, lock=True)
+    moved = [i for i in ids if i in batch.records and versions.get(i) != batch.records[i].version]
+    if moved:
+        batch.records.update(await tx.load_records(moved, lock=True))

@@ -94,7 +94,7 @@ class Settlement:
         elif isinstance(outcome, RemoteChange) and task.operation is OutboxOperation.CREATE:
             await self._created(task, outcome)
         elif isinstance(outcome, RemoteVersion):
-            self._updated(task, outcome)
+            await self._updated(task, outcome)
         elif isinstance(outcome, ExternalRef):
             self._commented(task, outcome)
         elif isinstance(outcome, Done):
@@ -165,13 +165,14 @@ class Settlement:
         self.writes.put_record(adopted, new=False)
         return adopted
 
-    def _updated(self, task: Task, version: RemoteVersion) -> None:
+    async def _updated(self, task: Task, version: RemoteVersion) -> None:
         record = self._record(task)
         sent = task.sent if isinstance(task.sent, dict) else {}
         base = self.batch.base(record.id)
+        agreed = {**task.old_fields, **sent}
         self._base(
             record.id,
-            fields={**task.old_fields, **sent},
+            fields=agreed,
             # The version a write returns may cover an edit we never read (another field
             # changed just before): keep none, so the next pull is diffed field by field;
             # our own values diff to nothing, their edit shows.
@@ -182,6 +183,10 @@ class Settlement:
         self.writes.completed.append(task.item.id)
         self._audit("record.pushed", record.id, {"fields": sorted(sent)})
         self.stats.pushed += 1
+        if changed(sync_fields(record, self.only), agreed):
+            # The record moved while this write was out (its row kept a pull from queueing
+            # another): send what it holds now.
+            await self.fanout.queue_update(self.name, record)
 
     def _commented(self, task: Task, copy: ExternalRef) -> None:
         record = self._record(task)
