@@ -50,6 +50,8 @@ from .runs import RunOperations
 from .state import StateOperations
 from .sync_queries import SyncQueryOperations
 from .views import ViewOperations
+from .webhooks import WebhookOperations
+from .workload import WorkloadOperations
 
 log = logging.getLogger("itsmhub.store")
 
@@ -66,6 +68,8 @@ class _AllOperations(
     CacheOperations,
     ReportingOperations,
     ViewOperations,
+    WebhookOperations,
+    WorkloadOperations,
 ):
     """Every store operation; subclasses only say where the connection comes from."""
 
