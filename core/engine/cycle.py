@@ -84,7 +84,7 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
             elif name in names:
                 report.of(name).held = False
         for name in (n for n in names if n in held):
-            await _pull_all(hub, name, report)
+            await pull_connector(hub, name, report.of(name))
         if only is None:
             # The steps see this cycle's changes before the push, so what they decide (a
             # new problem, a link, a workaround note) leaves in the same cycle.
@@ -96,32 +96,41 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
             if push.paused:
                 report.of(name).errors.append(push.last_error or "paused")
         for name in (n for n in names if n in held):
-            await _record_run(hub, name, report.of(name), started)
+            await record_run(hub, name, report.of(name), started)
     return report
 
 
-async def _pull_all(hub: Hub, name: str, report: CycleReport) -> None:
+async def pull_connector(hub: Hub, name: str, report: ConnectorReport) -> None:
     """Every stream of one connector, in its order; a failing stream stops the rest of
-    the connector's pull this cycle (pages already committed stay)."""
+    the connector's pull this cycle (pages already committed stay). The caller holds the
+    connector's worker lock."""
     for stream in hub.streams_of(name):
         try:
-            await pull_stream(hub, name, stream, stats=report.of(name).pull)
+            await pull_stream(hub, name, stream, stats=report.pull)
         except ItsmhubError as exc:
             await _pull_failed(hub, name, stream, exc, report)
             return
 
 
 async def _pull_failed(
-    hub: Hub, name: str, stream: Stream, exc: ItsmhubError, report: CycleReport
+    hub: Hub, name: str, stream: Stream, exc: ItsmhubError, report: ConnectorReport
 ) -> None:
     # The next cycle resumes from the stored cursor.
-    report.of(name).errors.append(f"pull {stream.name}: {exc}")
+    report.errors.append(f"pull {stream.name}: {exc}")
     await hub.store.audit(
         "error.pull", connector=name, detail={"stream": stream.name, "error": str(exc)}
     )
 
 
-async def _record_run(hub: Hub, name: str, connector: ConnectorReport, started: datetime) -> None:
+async def record_run(
+    hub: Hub,
+    name: str,
+    connector: ConnectorReport,
+    started: datetime,
+    *,
+    worker: str | None = None,
+) -> None:
+    """Record one connector's cycle (read by ``status`` and the daemon's schedules)."""
     stats: dict[str, JsonValue] = {
         "pulled": connector.pull.seen,
         "created": connector.pull.created,
@@ -138,6 +147,7 @@ async def _record_run(hub: Hub, name: str, connector: ConnectorReport, started: 
         error="; ".join(connector.errors)[:2000] or None,
         stats=stats,
         caught_up_to=await caught_up_to(hub, name),
+        worker=worker,
     )
 
 
