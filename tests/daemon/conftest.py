@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from daemon_helpers import HoldAnswer
 from sqlalchemy.engine import make_url
 
 from itsmhub.testing import serve
@@ -55,6 +56,7 @@ class Systems:
     instances: dict[str, Instance]
     snow_urls: dict[str, str]
     folder: Path
+    gates: dict[str, Any] = field(default_factory=dict)
 
     def config(
         self,
@@ -88,8 +90,7 @@ allow_private_networks = true
 [daemon]
 port = 0
 check_every = "1s"
-shutdown_grace = "10s"
-{daemon}
+{daemon or 'shutdown_grace = "10s"'}
 {schedules}
 [connectors.jira]
 type = "jira"
@@ -122,17 +123,35 @@ def systems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
         monkeypatch.setenv(name, value)
     from contextlib import ExitStack
 
+    made: list[Systems] = []
     with ExitStack() as stack:
 
-        def make(*, incidents: int = 3, snow: tuple[str, ...] = ("snow",)) -> Systems:
+        def make(
+            *, incidents: int = 3, snow: tuple[str, ...] = ("snow",), hold: tuple[str, ...] = ()
+        ) -> Systems:
+            """``hold``: paths of ServiceNow whose first POST's answer waits for the test."""
             site = Site()
-            seed_site(site, 7, incidents=incidents, problems=0, comments=False)
+            if incidents:
+                seed_site(site, 7, incidents=incidents, problems=0, comments=False)
             jira_url = stack.enter_context(serve(jira_app(site)))
             instances = {name: Instance() for name in snow}
-            urls = {name: stack.enter_context(serve(snow_app(i))) for name, i in instances.items()}
-            return Systems(site, jira_url, instances, urls, tmp_path)
+            gates = (
+                {name: HoldAnswer(snow_app(i), *hold) for name, i in instances.items()}
+                if hold
+                else {}
+            )
+            urls = {
+                name: stack.enter_context(serve(gates.get(name) or snow_app(i)))
+                for name, i in instances.items()
+            }
+            world = Systems(site, jira_url, instances, urls, tmp_path, gates)
+            made.append(world)
+            return world
 
         yield make
+        for world in made:  # a held answer must not keep a server from stopping
+            for gate in world.gates.values():
+                gate.release.set()
 
 
 @pytest.fixture
@@ -184,7 +203,7 @@ class DaemonProcess:
     process: subprocess.Popen[str]
     lines: queue.Queue[dict[str, Any]] = field(default_factory=queue.Queue)
     seen: list[dict[str, Any]] = field(default_factory=list)
-    url: str | None = None
+    pump: threading.Thread | None = None
 
     def wait_for(self, test: Callable[[dict[str, Any]], bool], timeout: float = 20) -> dict:
         """The first log line (seen or to come) that passes ``test``."""
@@ -207,10 +226,13 @@ class DaemonProcess:
 
     def wait(self, timeout: float = 30) -> int:
         code = self.process.wait(timeout=timeout)
-        self._drain()
+        if self.pump is not None:
+            self.pump.join(timeout=10)  # every line the process wrote is read
+        self.drain()
         return code
 
-    def _drain(self) -> None:
+    def drain(self) -> None:
+        """Take in the lines logged so far."""
         while True:
             try:
                 self.seen.append(self.lines.get_nowait())
@@ -249,7 +271,8 @@ def start_daemon() -> Iterator[Callable[..., DaemonProcess]]:
             text=True,
         )
         daemon = DaemonProcess(process)
-        threading.Thread(target=_pump, args=(process, daemon.lines), daemon=True).start()
+        daemon.pump = threading.Thread(target=_pump, args=(process, daemon.lines), daemon=True)
+        daemon.pump.start()
         started.append(daemon)
         return daemon
 
