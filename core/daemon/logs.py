@@ -30,7 +30,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
+            # itsmhub_redacted is the redaction filter's own mark, not a field of the event.
+            if key not in _STANDARD and not key.startswith(("_", "itsmhub_")):
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

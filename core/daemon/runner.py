@@ -25,6 +25,7 @@ from typing import Any
 import anyio
 
 from ..config import Config
+from ..durations import format_duration
 from ..engine import Hub, open_hub
 from ..http.hooks import observe_responses
 from ..plugins import Plugins
@@ -92,7 +93,7 @@ class Daemon:
         if self.stopping.is_set():
             return
         self.stop_reason = reason
-        grace = self.config.daemon.shutdown_grace
+        grace = format_duration(self.config.daemon.shutdown_grace)
         log.info(
             "stopping: %s; letting running work finish (up to %s)",
             reason,
