@@ -87,10 +87,15 @@ def _apply_verbose(ctx: click.Context, param: click.Parameter, value: int) -> No
         configure(ctx.meta[_CHOSEN])
 
 
-def configure_default(ctx: click.Context) -> None:
-    """WARNING and up, unless ``--log-level`` or ``-v`` chose already."""
+def configure_default(ctx: click.Context, level: int = logging.WARNING) -> None:
+    """``level`` (WARNING) and up, unless ``--log-level`` or ``-v`` chose already."""
     if _CHOSEN not in ctx.meta:
-        configure(logging.WARNING)
+        configure(level)
+
+
+def use_formatter(formatter: logging.Formatter | None) -> None:
+    """Write records with ``formatter`` (the daemon's JSON lines), or the default one."""
+    _handler.setFormatter(formatter or logging.Formatter(_FORMAT))
 
 
 def options() -> list[click.Option]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..model import RecordKind
+from . import logs
 from .context import run_engine
+from .daemon_cmd import run_daemon
 from .main import EXIT_FAILURE, cli, handle_errors
 from .output import print_json, print_table
 from .progress import Progress
@@ -24,7 +27,11 @@ if TYPE_CHECKING:
 
 @cli.command("sync")
 @click.option("--connector", "only", metavar="NAME", help="Only pull this connector.")
-@click.option("--once", is_flag=True, help="Run one cycle and exit (default: keep running).")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Run one cycle and exit (default: keep running, as the daemon does).",
+)
 @click.option(
     "--plan", "show_plan", is_flag=True, help="Print what a cycle would write; write nothing."
 )
@@ -36,8 +43,10 @@ def sync_command(
 ) -> None:
     """Pull changes from every connector, merge them, and push them to the others.
 
-    Without --once it runs a cycle every [sync] interval until interrupted.
-    Exits 1 if a connector failed in the (last) cycle.
+    With --once it runs one cycle and exits 1 if a connector failed in it. Without,
+    it runs the daemon's loop without its HTTP server (no webhooks, health or metrics:
+    see itsmhub daemon): each connector on its schedule until SIGTERM or SIGINT, one
+    log line per cycle (JSON lines with --json).
     """
     from ..engine import plan, sync_once
 
@@ -52,19 +61,8 @@ def sync_command(
         if not report.ok:
             raise SystemExit(EXIT_FAILURE)
         return
-    run_engine(config_path, lambda hub: _forever(hub, only, as_json))
-
-
-async def _forever(hub: Hub, only: str | None, as_json: bool) -> None:
-    import anyio
-
-    from ..engine import sync_once
-
-    interval = hub.config.sync.interval.total_seconds()
-    while True:
-        report = await sync_once(hub, only=only)
-        _print_report(report, as_json)
-        await anyio.sleep(interval)
+    logs.configure_default(ctx, logging.INFO)
+    run_daemon(config_path, serve=False, only=only, log_format="json" if as_json else "text")
 
 
 @cli.command("backfill")

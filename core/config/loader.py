@@ -93,7 +93,12 @@ def validate_config(
     if issues:
         return None, issues
     config = Config(
-        store=raw.store, http=raw.http, sync=raw.sync, connectors=connectors, rules=rules
+        store=raw.store,
+        http=raw.http,
+        sync=raw.sync,
+        daemon=raw.daemon,
+        connectors=connectors,
+        rules=rules,
     )
     return config, []
 
@@ -181,6 +186,7 @@ def _references(
     ]
     named += [(["sync", "field_owners", f], c) for f, c in raw.sync.field_owners.items()]
     named += [(["sync", "system_rank", i], c) for i, c in enumerate(raw.sync.system_rank)]
+    named += [(["daemon", "schedules", c], c) for c in raw.daemon.schedules]
     for where, target in named:
         if target not in connectors:
             close = difflib.get_close_matches(target, sorted(connectors), n=1)
@@ -234,6 +240,8 @@ def _enabled_secret_refs(config: Config) -> Iterator[tuple[list[str | int], Secr
     for name, settings in config.connectors.items():
         if settings.enabled:
             yield from iter_secret_refs(settings, ["connectors", name])
+    if config.daemon.reports and config.daemon.reports_token is not None:
+        yield ["daemon", "reports_token"], config.daemon.reports_token
 
 
 def iter_secret_refs(

@@ -14,6 +14,7 @@ from ..connector import ConnectorSettings
 from ..durations import Duration
 from ..http import HttpSettings
 from ..rules.base import RuleSettings
+from .daemon import DaemonSettings
 
 DEFAULT_STORE_URL = "sqlite:///itsmhub.db"
 
@@ -102,6 +103,7 @@ class Config(BaseModel):
     store: StoreSettings = Field(default_factory=StoreSettings)
     http: NetworkSettings = Field(default_factory=NetworkSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     connectors: dict[str, ConnectorSettings] = Field(default_factory=dict)
     rules: dict[str, RuleSettings] = Field(default_factory=dict)
     path: Path | None = Field(None, exclude=True, description="the file it came from")
@@ -116,5 +118,6 @@ class RawConfig(BaseModel):
     store: StoreSettings = Field(default_factory=dict, validate_default=True)  # type: ignore[arg-type]
     http: NetworkSettings = Field(default_factory=NetworkSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings)
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -19,6 +19,7 @@ from pydantic_core import PydanticUndefined
 
 from ..plugins import Plugins, load_plugins
 from ..secrets import SecretRef
+from .daemon import DaemonSettings, ScheduleSettings
 from .meanings import meaning
 from .models import NetworkSettings, StoreSettings, SyncSettings
 from .settings_models import models_in, tag_of
@@ -42,6 +43,8 @@ def render(plugins: Plugins) -> str:
     parts.append(_section("[store]", StoreSettings))
     parts.append(_section("[http]", NetworkSettings))
     parts.append(_section("[sync]", SyncSettings))
+    parts.append(_section("[daemon]", DaemonSettings))
+    parts.append(_section("[daemon.schedules.<connector>]", ScheduleSettings, level=3))
     parts.append(
         "## Connectors\n\nOne `[connectors.<name>]` table per system; `type` picks "
         "the connector kind.\n"

@@ -13,7 +13,15 @@ from typing import Any
 
 from ..config import Config
 from ..plugins import Plugins
-from .cycle import ConnectorReport, CycleReport, Step, caught_up_to, sync_once
+from .cycle import (
+    ConnectorReport,
+    CycleReport,
+    Step,
+    caught_up_to,
+    pull_connector,
+    record_run,
+    sync_once,
+)
 from .enrich import EnrichmentReport, EnrichmentStep
 from .hub import Hub
 from .page import PageApplier, PullStats
@@ -64,7 +72,9 @@ __all__ = [
     "default_steps",
     "open_hub",
     "plan",
+    "pull_connector",
     "pull_stream",
+    "record_run",
     "refetch",
     "rolled_back",
     "sync_once",

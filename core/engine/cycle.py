@@ -88,7 +88,7 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
             elif name in names:
                 report.of(name).held = False
         for name in pull_order(hub, [n for n in names if n in held]):
-            await _pull_all(hub, name, report)
+            await pull_connector(hub, name, report.of(name))
         if only is None:
             # The steps see this cycle's changes before the push, so what they decide (a
             # new problem, a link, a workaround note) leaves in the same cycle.
@@ -100,7 +100,7 @@ async def sync_once(hub: Hub, *, only: str | None = None) -> CycleReport:
             if push.paused:
                 report.of(name).errors.append(push.last_error or "paused")
         for name in (n for n in names if n in held):
-            await _record_run(hub, name, report.of(name), started)
+            await record_run(hub, name, report.of(name), started)
     return report
 
 
@@ -110,17 +110,18 @@ def pull_order(hub: Hub, names: list[str]) -> list[str]:
     return sorted(names, key=lambda name: bool(hub.kinds_of(name)))
 
 
-async def _pull_all(hub: Hub, name: str, report: CycleReport) -> None:
+async def pull_connector(hub: Hub, name: str, report: ConnectorReport) -> None:
     """Every stream of one connector, in its order; a failing stream stops the rest of
-    the connector's pull this cycle (pages already committed stay)."""
+    the connector's pull this cycle (pages already committed stay). The caller holds the
+    connector's worker lock."""
     await _expire_parked(hub, name)
     for stream in hub.streams_of(name):
         try:
-            await pull_stream(hub, name, stream, stats=report.of(name).pull)
+            await pull_stream(hub, name, stream, stats=report.pull)
         except ItsmhubError as exc:
             await _pull_failed(hub, name, stream, exc, report)
             return
-    report.of(name).read_to_end = True
+    report.read_to_end = True
 
 
 async def _expire_parked(hub: Hub, name: str) -> None:
@@ -135,16 +136,24 @@ async def _expire_parked(hub: Hub, name: str) -> None:
 
 
 async def _pull_failed(
-    hub: Hub, name: str, stream: Stream, exc: ItsmhubError, report: CycleReport
+    hub: Hub, name: str, stream: Stream, exc: ItsmhubError, report: ConnectorReport
 ) -> None:
     # The next cycle resumes from the stored cursor.
-    report.of(name).errors.append(f"pull {stream.name}: {exc}")
+    report.errors.append(f"pull {stream.name}: {exc}")
     await hub.store.audit(
         "error.pull", connector=name, detail={"stream": stream.name, "error": str(exc)}
     )
 
 
-async def _record_run(hub: Hub, name: str, connector: ConnectorReport, started: datetime) -> None:
+async def record_run(
+    hub: Hub,
+    name: str,
+    connector: ConnectorReport,
+    started: datetime,
+    *,
+    worker: str | None = None,
+) -> None:
+    """Record one connector's cycle (read by ``status`` and the daemon's schedules)."""
     stats: dict[str, JsonValue] = {
         "pulled": connector.pull.seen,
         "created": connector.pull.created,
@@ -163,6 +172,7 @@ async def _record_run(hub: Hub, name: str, connector: ConnectorReport, started: 
         # Read to the end: caught up to when the cycle began, however old the newest
         # change is (a quiet instance is not behind). Else: as far as the cursors got.
         caught_up_to=started if connector.read_to_end else await caught_up_to(hub, name),
+        worker=worker,
     )
 
 

@@ -52,6 +52,8 @@ class RulesReport:
     unchanged: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    held: bool = True
+    """False when another worker was running the rules (normal with several: not an error)."""
 
 
 async def replay(
@@ -208,7 +210,7 @@ class RulesStep:
         started = time.perf_counter()
         async with hub.store.worker_lock("rules") as held:
             if not held:
-                report.errors.append("another itsmhub worker is running the rules")
+                report.held = False  # that worker sees these changes; not a failure
                 return report
             try:
                 await self._run(hub, report)

@@ -14,7 +14,14 @@ from .. import chaos
 from ..errors import ConfigError
 from .budgets import BudgetPacer, RateBudget
 from .dialect import DIALECT_EXTENSION, GENERIC, VendorDialect
-from .hooks import RequestHook, ResponseHook, log_request, log_response, pacing_hooks
+from .hooks import (
+    RequestHook,
+    ResponseHook,
+    log_request,
+    log_response,
+    notify_observers,
+    pacing_hooks,
+)
 from .ratelimit import RateLimitState
 from .redact import register_secret
 from .settings import HttpSettings
@@ -130,7 +137,7 @@ def build_client(
         request.extensions[DIALECT_EXTENSION] = dialect
 
     request_hooks: list[RequestHook] = [tag]
-    response_hooks: list[ResponseHook] = [log_response]
+    response_hooks: list[ResponseHook] = [log_response, notify_observers]
     if chaos.armed():
         response_hooks.append(_kill_point)
     if not isinstance(budgets, BudgetPacer):

@@ -28,6 +28,23 @@ ResponseHook = Callable[[httpx.Response], Awaitable[None]]
 
 _STARTED = "itsmhub.started"
 
+ResponseObserver = Callable[[httpx.Response], None]
+_observers: list[ResponseObserver] = []
+
+
+def observe_responses(observer: ResponseObserver) -> Callable[[], None]:
+    """Call ``observer`` with every response any itsmhub client receives (the daemon's
+    metrics count calls and 429s per vendor this way); returns what stops it. Observers
+    must be quick and must not raise."""
+    _observers.append(observer)
+    return lambda: _observers.remove(observer) if observer in _observers else None
+
+
+async def notify_observers(response: httpx.Response) -> None:
+    """The response hook every client built by ``build_client`` carries."""
+    for observer in list(_observers):
+        observer(response)
+
 
 async def log_request(request: httpx.Request) -> None:
     """Remember when the request left, for the response's log line."""

@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import JsonValue
-from sqlalchemy import Text, bindparam, delete, func, select, tuple_, update
+from sqlalchemy import JSON, Text, TypeDecorator, bindparam, delete, func, select, tuple_, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from itsmhub.errors import StoreError
@@ -573,9 +574,18 @@ class BatchOperations(Operations):
             await conn.execute(upsert)
 
 
-#: A record's JSON, already serialised by pydantic (in one pass, in Rust): the column's
-#: own JSON type would dump the record to a dict and then json.dumps it, twice the work.
-_JSON_TEXT = Text()
+class _SerialisedJSON(TypeDecorator[str]):
+    """A JSON column's value already serialised (by pydantic, in one pass, in Rust): sent
+    as it is. The column's own type would dump the record to a dict, then json.dumps it."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+_JSON_TEXT = _SerialisedJSON()
 
 
 def _data(record: AnyRecordType) -> str:

@@ -26,15 +26,20 @@ async def worker_lock(engine: AsyncEngine, name: str) -> AsyncIterator[bool]:
         async with _advisory_lock(engine, name) as held:
             yield held
     else:
-        with _file_lock(Path(engine.url.database or "itsmhub.db"), name) as held:
+        with FileLock(Path(engine.url.database or "itsmhub.db"), name) as held:
             yield held
+
+
+def advisory_key(name: str) -> int:
+    """The PostgreSQL advisory lock key of lock ``name`` (the same in every process)."""
+    return int.from_bytes(
+        hashlib.sha256(f"itsmhub:{name}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 @asynccontextmanager
 async def _advisory_lock(engine: AsyncEngine, name: str) -> AsyncIterator[bool]:
-    key = int.from_bytes(
-        hashlib.sha256(f"itsmhub:{name}".encode()).digest()[:8], "big", signed=True
-    )
+    key = advisory_key(name)
     async with engine.connect() as conn:
         held = bool(
             (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})).scalar()
@@ -46,7 +51,10 @@ async def _advisory_lock(engine: AsyncEngine, name: str) -> AsyncIterator[bool]:
                 await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
 
 
-class _file_lock:
+class FileLock:
+    """``flock`` on a file beside the SQLite database: held while entered (True), or not
+    (False) when another open file holds it, in this process or another."""
+
     def __init__(self, database: Path, name: str) -> None:
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
         self.path = database.with_name(f"{database.name}.{safe}.lock")

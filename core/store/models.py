@@ -152,6 +152,7 @@ class ConnectorRun(_Row):
     caught_up_to: UtcDateTime | None = Field(
         None, description="the vendor time everything before which had been pulled"
     )
+    worker: str | None = Field(None, description="the daemon worker that ran it (host:pid)")
 
 
 __all__ = [

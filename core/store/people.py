@@ -3,7 +3,7 @@ about each person: what ``itsmhub people`` shows and what the enrichment step re
 
 A ticket is *about* a person when its facts name them as reporter: by their hub Person
 id once enrichment matched them, by their e-mail (lower-cased) until then. Both are
-looked up along the ``ticket_facts.reporter`` index (revision 0008).
+looked up along the ``ticket_facts.reporter`` index (revision 0007).
 """
 
 from __future__ import annotations

@@ -25,9 +25,11 @@ class RunOperations(Operations):
         error: str | None = None,
         stats: dict[str, JsonValue] | None = None,
         caught_up_to: datetime | None = None,
+        worker: str | None = None,
     ) -> None:
-        """One cycle of ``connector``: when, whether it ended cleanly, what it did, and the
-        vendor time everything before which has been pulled. ``error`` must be redacted."""
+        """One cycle of ``connector``: when, whether it ended cleanly, what it did, the
+        vendor time everything before which has been pulled, and which daemon worker ran
+        it. ``error`` must be redacted."""
         insert = connector_runs.insert().values(
             connector=connector,
             started_at=started_at,
@@ -36,6 +38,7 @@ class RunOperations(Operations):
             error=error,
             stats=dict(stats or {}),
             caught_up_to=caught_up_to,
+            worker=worker,
         )
         async with self._connect() as conn:
             await conn.execute(insert)
@@ -54,3 +57,15 @@ class RunOperations(Operations):
         async with self._connect(write=False) as conn:
             row = (await conn.execute(query)).one_or_none()
         return ConnectorRun.model_validate(row._asdict()) if row else None
+
+    async def recent_runs(self, connector: str, limit: int) -> list[ConnectorRun]:
+        """The newest ``limit`` cycles of ``connector``, newest first."""
+        query = (
+            select(connector_runs)
+            .where(connector_runs.c.connector == connector)
+            .order_by(desc(connector_runs.c.started_at), desc(connector_runs.c.id))
+            .limit(limit)
+        )
+        async with self._connect(write=False) as conn:
+            rows = (await conn.execute(query)).all()
+        return [ConnectorRun.model_validate(row._asdict()) for row in rows]

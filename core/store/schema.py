@@ -347,6 +347,8 @@ connector_runs = Table(
     Column("stats", JSON, nullable=False),
     # The vendor time every change before which has been pulled (the cursors' oldest).
     Column("caught_up_to", UtcTimestamp(), nullable=True),
+    # Which worker ran it (host:pid), when a daemon did.
+    Column("worker", String, nullable=True),
     PrimaryKeyConstraint("id"),
     Index(None, "connector", "finished_at"),
 )
@@ -375,6 +377,9 @@ webhook_events = Table(
     Column("attempts", Integer, nullable=False),
     Column("received_at", UtcTimestamp(), nullable=False),
     Column("occurred_at", UtcTimestamp(), nullable=True),
+    # When its targeted pull ended (done or dead), and why it failed or was skipped.
+    Column("processed_at", UtcTimestamp(), nullable=True),
+    Column("error", Text, nullable=True),
     PrimaryKeyConstraint("id"),
     UniqueConstraint("connector", "delivery_id"),
     CheckConstraint("status IN ('pending', 'done', 'dead')", name="status"),

@@ -51,6 +51,8 @@ from .runs import RunOperations
 from .state import StateOperations
 from .sync_queries import SyncQueryOperations
 from .views import ViewOperations
+from .webhooks import WebhookOperations
+from .workload import WorkloadOperations
 
 if TYPE_CHECKING:
     from .rehearsal import Rehearsal
@@ -71,6 +73,8 @@ class _AllOperations(
     ReportingOperations,
     ViewOperations,
     PeopleOperations,
+    WebhookOperations,
+    WorkloadOperations,
 ):
     """Every store operation; subclasses only say where the connection comes from."""
 

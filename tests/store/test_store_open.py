@@ -55,7 +55,8 @@ def test_head_revision_is_the_last_shipped_revision() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD_REVISION]
     assert [rev.revision for rev in script.walk_revisions()] == [
-        "0008",
+        "0007",
+        "0006",
         "0005",
         "0004",
         "0003",
@@ -69,7 +70,7 @@ async def test_a_fresh_sqlite_store_is_created_in_wal_mode(sqlite_db: Database) 
     try:
         assert store.schema_revision == HEAD_REVISION
         assert store.migration.from_revision is None
-        assert store.migration.applied == ("0001", "0002", "0003", "0004", "0005", "0008")
+        assert store.migration.applied == ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
         async with store.engine.connect() as conn:
             pragmas = {
                 name: (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar()

@@ -259,3 +259,33 @@ async def test_a_unit_of_work_cannot_be_used_after_it_ended(store: Store) -> Non
         pass
     with pytest.raises(StoreError, match="already ended"):
         await tx.get_cursor("jira", "issues")
+
+
+async def test_a_batch_writes_records_and_reads_them_back_alike(store: Store) -> None:
+    """The batch path (a page's records in multi-row statements, their JSON serialised by
+    pydantic and sent as it is) on both databases."""
+    from itsmhub.model import ExternalRef, Incident
+    from itsmhub.store import Writes
+
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    first = Incident(
+        title="Café Wi-Fi drops",  # not ASCII: stored and read back as it was written
+        description="Line one\n\nline two",
+        refs=[ExternalRef(system="zendesk", remote_id="7", key="#7")],
+    )
+    writes = Writes(now=now)
+    writes.put_record(first, new=True)
+    async with store.transaction() as tx:
+        await tx.flush(writes)
+    loaded = await store.load_records([first.id])
+    assert loaded[first.id].record == first and loaded[first.id].version == 1
+
+    edited = first.model_copy(update={"title": "Café Wi-Fi drops again"})
+    writes = Writes(now=now)
+    writes.put_record(edited, new=False)
+    async with store.transaction() as tx:
+        await tx.flush(writes)
+    again = await store.load_records([first.id])
+    assert again[first.id].record.title == "Café Wi-Fi drops again"
+    assert again[first.id].version == 2
+    assert (await store.get_record(first.id)) == again[first.id].record

@@ -5,8 +5,8 @@ Two readers ask "which open tickets are about this person?": ``itsmhub people sh
 the enrichment step, which enriches a person's open tickets again when the directory says
 they changed (a department move). Without the index both read every ticket's facts.
 
-Revision ID: 0008
-Revises: 0005 (re-pointed at merge if 0006 and 0007 land first)
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | None = None
 depends_on: str | None = None
 
