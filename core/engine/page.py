@@ -210,6 +210,9 @@ class PageApplier:
         if record is None:
             await self._create(change)
             return
+        if change.record.kind is not record.kind:
+            self._kind_changed(record, change)
+            return
         base = ctx.bases.get(record.id, {}).get(self.system)
         if base is not None and base.remote_version == change.version:
             self.stats.unchanged += 1
@@ -615,6 +618,22 @@ class PageApplier:
     def _audit(self, event: str, record_id: str | None, detail: dict[str, JsonValue]) -> None:
         self.writes.add_audit(event, record_id=record_id, connector=self.system, detail=detail)
 
+    def _kind_changed(self, record: AnyRecordType, change: RemoteChange) -> None:
+        """A ticket whose type changed in its tool (a Zendesk incident made a problem).
+        The hub cannot turn its copies elsewhere into another kind, so the change waits in
+        the dead-letter list, saying so, instead of being merged into the wrong kind."""
+        assert change.record is not None
+        was, now = record.kind.value, change.record.kind.value
+        self._dead_letter(
+            now,
+            change.remote_id,
+            change.version,
+            f"it was {_article(was)} {was} and is now {_article(now)} {now} in {self.system}: "
+            f"the hub keeps it as {_article(was)} {was}; to track it as {_article(now)} {now}, "
+            f"file a new {now} (the rules can link the two), then drop this dead letter",
+            error_class="KindChanged",
+        )
+
     def _reject(self, rejected: RejectedRecord) -> None:
         """A record the connector could not read: dead-lettered with its reason."""
         self._dead_letter(
@@ -690,3 +709,7 @@ def _first_error(exc: ValidationError) -> str:
 
 
 __all__ = ["HISTORY_FIELDS", "PageApplier", "PageItem", "PullStats"]
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"

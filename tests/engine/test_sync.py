@@ -463,3 +463,20 @@ async def test_an_edit_pulled_while_an_update_is_written_still_reaches_it(
     await _while_jira_writes(world, monkeypatch, "update", edit)
     await world.settle()
     assert only_copy(world, "jira").fields["status"] == "resolved"
+
+
+async def test_a_ticket_whose_type_changed_waits_in_the_dead_letters_saying_why(world) -> None:
+    zendesk = world.remotes["zendesk"]
+    ticket = zendesk.add("incident", title="Turned into a problem", status="new")
+    await world.settle()
+    with zendesk._write():  # an agent changes the ticket's type in the tool
+        record = zendesk._live(ticket.remote_id)
+        record.kind = RecordKind.PROBLEM
+        zendesk._touch(record)
+    await world.settle()
+    [letter] = await world.hub.store.list_dead_letters("zendesk")
+    assert letter.error_class == "KindChanged" and letter.record_key == ticket.remote_id
+    assert "was an incident and is now a problem in zendesk" in letter.reason
+    kept = await world.hub.store.find_by_ref("zendesk", ticket.remote_id)
+    assert kept is not None and kept.kind is RecordKind.INCIDENT
+    assert only_copy(world, "jira").kind == "incident"
