@@ -52,6 +52,9 @@ PageItem = RemoteChange | RemoteComments | RejectedRecord
 
 #: Fields whose changes are kept as history, for reports (MTTA, reopens, reassignments).
 HISTORY_FIELDS = ("status", "assignment_group", "assignee", "priority")
+#: What a ticket's fingerprint and embedding are computed from (rules/facts.py): while
+#: none of them changes, a write keeps both instead of computing them again.
+TEXT_FIELDS = frozenset({"title", "description", "service", "reporter", "assignee"})
 
 
 @dataclass
@@ -276,7 +279,7 @@ class PageApplier:
         moved = bool(result.changed or new_comments or edited or added or removed)
         if moved:
             updated.updated_at = self.now
-            self._put(updated)
+            self._put(updated, same_text=not TEXT_FIELDS.intersection(result.changed))
         held_links = self._held_links(updated, change, base)
         self._put_base(updated.id, pulled, change, base, links=held_links)
         if moved:
@@ -414,7 +417,7 @@ class PageApplier:
             return
         self.stats.updated += 1
         record.updated_at = self.now
-        self._put(record)
+        self._put(record, same_text=True)
         self._audit(
             "record.updated",
             record.id,
@@ -438,6 +441,27 @@ class PageApplier:
                 await self._comments(RemoteComments.model_validate(payload["comments"]))
             elif "link" in payload and parked.record_id in ctx.loaded:
                 await self._parked_link(parked.record_id, payload, ctx.refs[parked.awaits])
+        await self._unpark_in_page()
+
+    async def _unpark_in_page(self) -> None:
+        """What this page parked for a record it went on to create (a report read before
+        its manager, comments before their ticket): applied now, never stored."""
+        ctx = self._ctx
+        arrived = [
+            p
+            for p in self.writes.parked
+            if p["connector"] == self.system and p["awaits"] in ctx.new_here
+        ]
+        if not arrived:
+            return
+        applied = {id(p) for p in arrived}
+        self.writes.parked = [p for p in self.writes.parked if id(p) not in applied]
+        for parked in arrived:
+            payload = parked["payload"]
+            if "comments" in payload:
+                await self._comments(RemoteComments.model_validate(payload["comments"]))
+            elif "link" in payload and parked["record_id"] is not None:
+                await self._parked_link(parked["record_id"], payload, ctx.refs[parked["awaits"]])
 
     async def _parked_link(self, source_id: str, payload: dict[str, Any], target: str) -> None:
         record = self._current(source_id).model_copy()
@@ -446,7 +470,7 @@ class PageApplier:
             return
         record.links = [*record.links, link]
         self.writes.links_added.append((record.id, link))
-        self._put(record)
+        self._put(record, same_text=True)
         await self._send_links(record, [link], [])
 
     # --- links -----------------------------------------------------------------------
@@ -560,8 +584,8 @@ class PageApplier:
             return writes.new_records[record_id]
         return self._ctx.loaded[record_id].record
 
-    def _put(self, record: AnyRecordType, *, new: bool = False) -> None:
-        self.writes.put_record(record, new=new)
+    def _put(self, record: AnyRecordType, *, new: bool = False, same_text: bool = False) -> None:
+        self.writes.put_record(record, new=new, same_text=same_text)
         if not new:
             loaded = self._ctx.loaded.get(record.id)
             self._ctx.loaded[record.id] = Loaded(record, loaded.version if loaded else 0)

@@ -35,6 +35,10 @@ log = logging.getLogger("itsmhub.engine")
 #: Items held before a connector's next checkpoint; beyond it they are applied without
 #: moving the cursor, so memory stays flat whatever a connector's page size.
 MAX_UNCHECKPOINTED = 1000
+#: Fewest items a page is applied with while more are coming: connectors that check
+#: point every few items (Zendesk's ticket events, per ticket) would otherwise pay a
+#: store transaction each few records.
+MIN_PAGE = 500
 
 
 class Progress(Protocol):
@@ -117,19 +121,26 @@ async def _pages(
 ) -> AsyncIterator[AsyncIterator[_Page | _Failed]]:
     """The connector's items grouped into pages, read one page ahead in a task of its own.
 
-    A failure of the read arrives as the last element, after every page read before it,
-    so those are committed first."""
+    A page is what came up to a checkpoint, several checkpoints' worth while they are
+    small (``MIN_PAGE``), at most ``MAX_UNCHECKPOINTED`` items. It carries the latest
+    checkpoint read: the cursor then says everything before it is stored, and the items
+    after it in the same page are stored as well (the next pull reads them again, and
+    their versions show them unchanged). A failure of the read arrives as the last
+    element, after every page read before it, so those are committed first."""
     send, receive = anyio.create_memory_object_stream[_Page | _Failed](1)
 
     async def read() -> None:
         async with send:
+            items: list[PageItem] = []
+            checkpoint: Checkpoint | None = None
             try:
-                items: list[PageItem] = []
                 source = guarded_items(hub.connector(name), request)
                 async for item in source:
                     if isinstance(item, Checkpoint):
-                        await send.send(_Page(items, item))
-                        items = []
+                        checkpoint = item
+                        if len(items) >= MIN_PAGE:
+                            await send.send(_Page(items, checkpoint))
+                            items, checkpoint = [], None
                         continue
                     if isinstance(item, RemoteChange) and (item.remote_id, item.version) in seen:
                         stats.seen += 1
@@ -137,12 +148,15 @@ async def _pages(
                         continue
                     items.append(item)
                     if len(items) >= MAX_UNCHECKPOINTED:
-                        await send.send(_Page(items, None))
-                        items = []
-                if items:
-                    await send.send(_Page(items, None))
+                        await send.send(_Page(items, checkpoint))
+                        items, checkpoint = [], None
             except ItsmhubError as exc:
+                if items or checkpoint is not None:
+                    await send.send(_Page(items, checkpoint))
                 await send.send(_Failed(exc))
+                return
+            if items or checkpoint is not None:
+                await send.send(_Page(items, checkpoint))
 
     async with anyio.create_task_group() as group:
         group.start_soon(read)

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from itsmhub.errors import StoreError
 from itsmhub.model import RECORD_TYPES, AnyRecordType, ExternalRef, Link, RecordKind
 from itsmhub.model.records import Ticket
-from itsmhub.rules.facts import facts_of_many
+from itsmhub.rules.facts import facts_of, facts_of_many
+from itsmhub.rules.fingerprint import Fingerprint
 from itsmhub.rules.people import handles_of_record
 
 from ._base import Operations
@@ -108,16 +109,22 @@ class Writes:
     row_updates: list[RowUpdate] = field(default_factory=list)
     dead_letters: list[DeadLetterIn] = field(default_factory=list)
     parked: list[dict[str, Any]] = field(default_factory=list)
+    same_text: dict[str, bool] = field(default_factory=dict)
+    """Changed records, by id: whether their facts' text analysis still holds."""
     unparked: list[int] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     cursors: dict[tuple[str, str], JsonValue] = field(default_factory=dict)
 
-    def put_record(self, record: AnyRecordType, *, new: bool) -> None:
-        """Write ``record`` (a new one, or a change to a stored one)."""
+    def put_record(self, record: AnyRecordType, *, new: bool, same_text: bool = False) -> None:
+        """Write ``record`` (a new one, or a change to a stored one). ``same_text``: what
+        its rule facts are computed from (title, description, service, its people) did
+        not change, so its fingerprint and embedding are kept, not computed again."""
         if new or record.id in self.new_records:
             self.new_records[record.id] = record
-        else:
-            self.changed_records[record.id] = record
+            return
+        self.changed_records[record.id] = record
+        # Kept only if no write of it in this batch changed its text.
+        self.same_text[record.id] = self.same_text.get(record.id, True) and same_text
 
     def add_audit(
         self,
@@ -462,9 +469,18 @@ class BatchOperations(Operations):
             )
             await conn.execute(insert, [{"handle": h} for h in handles])
         tickets = [r for r in written if isinstance(r, Ticket)]
-        people = await known_people(conn, [f"{t.title} {t.description}" for t in tickets])
+        kept = await _analysed(conn, [t.id for t in tickets if w.same_text.get(t.id)])
+        fresh = [t for t in tickets if t.id not in kept]
+        people = await known_people(conn, [f"{t.title} {t.description}" for t in fresh])
+        found = facts_of_many(fresh, now=w.now, people=people)
+        for ticket in tickets:
+            if ticket.id in kept:
+                fingerprint, vector = kept[ticket.id]
+                facts = facts_of(ticket, now=w.now, fp=fingerprint, vector=vector)
+                if facts is not None:
+                    found.append(facts)
         rows = []
-        for facts in facts_of_many(tickets, now=w.now, people=people):
+        for facts in found:
             row = facts_row(facts)
             row["changed_at"] = w.now
             rows.append(row)
@@ -590,6 +606,27 @@ _JSON_TEXT = _SerialisedJSON()
 
 def _data(record: AnyRecordType) -> str:
     return record.model_dump_json(exclude={"refs", "links"})
+
+
+async def _analysed(
+    conn: AsyncConnection, ids: Sequence[str]
+) -> dict[str, tuple[Fingerprint, bytes | None]]:
+    """The stored fingerprint and embedding of tickets whose text did not change: a
+    comment or a status change keeps them (a page of comments would embed every
+    ticket it touches again)."""
+    found: dict[str, tuple[Fingerprint, bytes | None]] = {}
+    for part in chunks(sorted(set(ids))):
+        query = select(
+            ticket_facts.c.record_id,
+            ticket_facts.c.tokens,
+            ticket_facts.c.signature,
+            ticket_facts.c.vector,
+        ).where(ticket_facts.c.record_id.in_(part))
+        for row in await conn.execute(query):
+            if row.signature is not None:
+                tokens = tuple(row.tokens.split()) if row.tokens else ()
+                found[row.record_id] = (Fingerprint(tokens, row.signature), row.vector)
+    return found
 
 
 def _base_of(row: Any) -> Base:

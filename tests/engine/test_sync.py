@@ -480,3 +480,59 @@ async def test_a_ticket_whose_type_changed_waits_in_the_dead_letters_saying_why(
     kept = await world.hub.store.find_by_ref("zendesk", ticket.remote_id)
     assert kept is not None and kept.kind is RecordKind.INCIDENT
     assert only_copy(world, "jira").kind == "incident"
+
+
+async def test_a_comment_keeps_the_tickets_text_analysis_and_a_new_title_redoes_it(
+    world, monkeypatch
+) -> None:
+    import itsmhub.store.batch as batch
+
+    analysed: list[str] = []
+    original = batch.facts_of_many
+
+    def counted(records: Any, **options: Any) -> Any:
+        analysed.extend(r.title for r in records)
+        return original(records, **options)
+
+    monkeypatch.setattr(batch, "facts_of_many", counted)
+    zendesk = world.remotes["zendesk"]
+    ticket = zendesk.add("incident", title="Printer jams on floor 3", status="new")
+    await world.settle()
+    hub_id = (await world.hub.store.find_by_ref("zendesk", ticket.remote_id)).id
+    before = (await world.hub.store.get_facts([hub_id]))[hub_id]
+
+    analysed.clear()
+    zendesk.comment(ticket.remote_id, "Same as OPS-12 last week")
+    await world.settle()
+    after = (await world.hub.store.get_facts([hub_id]))[hub_id]
+    assert "Printer jams on floor 3" not in analysed  # a comment: nothing to analyse again
+    assert after.mentions == ("OPS-12",) and after.signature == before.signature
+    assert after.vector == before.vector
+
+    zendesk.edit(ticket.remote_id, title="Printer on floor 3 prints blank pages")
+    await world.settle()
+    retitled = (await world.hub.store.get_facts([hub_id]))[hub_id]
+    assert "Printer on floor 3 prints blank pages" in analysed
+    assert retitled.signature != before.signature and "blank" in retitled.tokens
+
+
+async def test_small_checkpoints_are_applied_together_and_the_cursor_is_the_last(
+    world, monkeypatch
+) -> None:
+    import itsmhub.engine.pull as pull
+
+    commits: list[int] = []
+    original = pull._commit
+
+    async def counted(hub: Any, name: str, stream: Any, page: Any, *args: Any, **kw: Any) -> Any:
+        commits.append(len(page.items))
+        return await original(hub, name, stream, page, *args, **kw)
+
+    monkeypatch.setattr(pull, "_commit", counted)
+    zendesk = world.remotes["zendesk"]
+    for n in range(10):
+        zendesk.add("incident", title=f"Small page {n}", status="new")
+    await world.cycle()  # the fake checkpoints every 3 records (page_size = 3)
+    assert [c for c in commits if c] == [10]  # one transaction, not four
+    stored = await world.hub.store.get_cursor("zendesk", "incident")
+    assert stored is not None and stored.get("watermark")

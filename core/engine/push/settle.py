@@ -36,7 +36,7 @@ from ...store import Base, DeadLetterIn, OutboxOperation, OutboxStatus, RowUpdat
 from ..fanout import BatchSink, Fanout
 from ..fields import changed, restrict, sync_fields, with_fields
 from ..hub import Hub
-from ..page import HISTORY_FIELDS
+from ..page import HISTORY_FIELDS, TEXT_FIELDS
 from .tasks import Batch, Done, Skip, Task, Wait
 
 _EMPTY = (None, "", [], {})
@@ -162,7 +162,7 @@ class Settlement:
                         "at": remote.changed_at,
                     }
                 )
-        self.writes.put_record(adopted, new=False)
+        self.writes.put_record(adopted, new=False, same_text=not TEXT_FIELDS.intersection(filled))
         return adopted
 
     async def _updated(self, task: Task, version: RemoteVersion) -> None:
@@ -199,7 +199,7 @@ class Settlement:
         ]
         updated = record.model_copy(update={"comments": comments})
         self._keep(updated)
-        self.writes.put_record(updated, new=False)
+        self.writes.put_record(updated, new=False, same_text=True)
         self.writes.completed.append(task.item.id)
         self._audit("comment.copied", record.id, {"comment_id": str(comment_id)})
         self.stats.pushed += 1
