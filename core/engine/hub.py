@@ -18,6 +18,7 @@ from ..model import AnyRecordType, Link, RecordKind, utcnow
 from ..plugins import Plugins
 from ..store import Store
 from .routing import Router
+from .runtime import tune_garbage_collector
 
 if TYPE_CHECKING:
     from .cycle import Step
@@ -55,6 +56,7 @@ class Hub:
         steps: Sequence[Step] = (),
     ) -> AsyncIterator[Hub]:
         """Open the store and build the enabled connectors; close them all on exit."""
+        tune_garbage_collector()
         async with AsyncExitStack() as stack:
             store = await Store.open(config.store.url, clock=clock)
             stack.push_async_callback(store.close)
