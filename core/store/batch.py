@@ -9,12 +9,12 @@ costs about fifteen statements instead of ten per record.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
+import pydantic_core
 from pydantic import JsonValue
 from sqlalchemy import JSON, Text, TypeDecorator, bindparam, delete, func, select, tuple_, update
 from sqlalchemy.engine import Dialect
@@ -28,6 +28,7 @@ from itsmhub.rules.fingerprint import Fingerprint
 from itsmhub.rules.people import handles_of_record
 
 from ._base import Operations
+from .bulk import execute_many
 from .facts import _row as facts_row
 from .facts import known_people, reject_links
 from .journal import dead_letter_upsert
@@ -247,7 +248,7 @@ class BatchOperations(Operations):
             for part in chunks(wanted):
                 query = select(outbox).where(outbox.c.correlation_marker.in_(part))
                 for row in await conn.execute(query):
-                    item = OutboxItem.model_validate(row._asdict())
+                    item = OutboxItem.from_row(row)
                     found[item.correlation_marker or ""] = item
         return found
 
@@ -265,7 +266,7 @@ class BatchOperations(Operations):
                     outbox.c.operation.in_([o.value for o in operations]),
                     outbox.c.status.in_(_OPEN),
                 )
-                found += [OutboxItem.model_validate(r._asdict()) for r in await conn.execute(query)]
+                found += [OutboxItem.from_row(r) for r in await conn.execute(query)]
         return sorted(found, key=lambda item: item.id)
 
     async def expire_parked(self, connector: str, before: datetime) -> int:
@@ -325,7 +326,8 @@ class BatchOperations(Operations):
 
     async def _flush_records(self, conn: AsyncConnection, w: Writes) -> None:
         if w.new_records:
-            await conn.execute(
+            await execute_many(
+                conn,
                 records.insert().values(
                     id=bindparam("id"),
                     kind=bindparam("kind"),
@@ -357,7 +359,8 @@ class BatchOperations(Operations):
                     updated_at=bindparam("b_now"),
                 )
             )
-            await conn.execute(
+            await execute_many(
+                conn,
                 change,
                 [
                     {"b_id": r.id, "b_kind": r.kind.value, "b_data": _data(r), "b_now": w.now}
@@ -372,7 +375,8 @@ class BatchOperations(Operations):
                 index_elements=[external_refs.c.record_id, external_refs.c.system],
                 set_={k: upsert.excluded[k] for k in ("key", "url", "remote_type")},
             )
-            await conn.execute(
+            await execute_many(
+                conn,
                 upsert,
                 [
                     {
@@ -458,7 +462,7 @@ class BatchOperations(Operations):
                 for name in ("fields", "remote_version", "remote_updated_at", "agreed_at", "links")
             },
         )
-        await conn.execute(upsert, [_base_row(b) for _, b in sorted(w.bases.items())])
+        await execute_many(conn, upsert, [_base_row(b) for _, b in sorted(w.bases.items())])
 
     async def _flush_facts(self, conn: AsyncConnection, w: Writes) -> None:
         written = [*w.new_records.values(), *w.changed_records.values()]
@@ -505,13 +509,13 @@ class BatchOperations(Operations):
         upsert = upsert.on_conflict_do_update(
             index_elements=[ticket_facts.c.record_id], set_=changing
         )
-        await conn.execute(upsert, rows)
+        await execute_many(conn, upsert, rows)
 
     async def _flush_journal(self, conn: AsyncConnection, w: Writes) -> None:
         if w.audit:
-            await conn.execute(audit_log.insert(), w.audit)
+            await execute_many(conn, audit_log.insert(), w.audit)
         if w.history:
-            await conn.execute(field_history.insert(), w.history)
+            await execute_many(conn, field_history.insert(), w.history)
         for letter in w.dead_letters:
             # Rare (a malformed record): the journal's upsert, one at a time.
             await conn.execute(dead_letter_upsert(self, letter, w.now))
@@ -665,7 +669,7 @@ def _record_from_json(kind: str, text: str, extra: dict[str, Any]) -> AnyRecordT
     if not body.endswith("}"):
         raise ValueError("its data is not a JSON object")
     body = body[:-1].rstrip()
-    tail = json.dumps(extra)[1:]  # '"refs": [...], "links": [...]}'
+    tail = pydantic_core.to_json(extra).decode()[1:]  # '"refs":[...],"links":[...]}'
     joined = f"{body}{tail}" if body == "{" else f"{body}, {tail}"
     record_type = RECORD_TYPES.get(RecordKind(kind))
     if record_type is None:
