@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -88,6 +89,12 @@ def _is_memory(url: URL) -> bool:
     return database in ("", ":memory:") or "mode=memory" in database
 
 
+def _json_text(value: Any) -> str:
+    # pydantic-core's Rust encoder: the standard library's took a twentieth of a sync
+    # cycle's CPU on the JSON columns (bases, facts, audit details, outbox payloads).
+    return pydantic_core.to_json(value).decode()
+
+
 def create_engine(
     url: URL,
     *,
@@ -102,7 +109,11 @@ def create_engine(
     table that batch mode drops and re-creates, deleting the children; and they leave the
     journal mode alone, so a file that turns out not to be a store is not changed at all.
     """
-    options: dict[str, Any] = {"connect_args": dict(connect_args or {})}
+    options: dict[str, Any] = {
+        "connect_args": dict(connect_args or {}),
+        "json_serializer": _json_text,
+        "json_deserializer": pydantic_core.from_json,
+    }
     if poolclass is not None:
         options["poolclass"] = poolclass
     if url.get_backend_name() == "sqlite":
