@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -137,6 +138,15 @@ class OutboxItem(_Row):
     first_attempt_at: UtcDateTime | None = None
     job_id: str | None = Field(None, description="the vendor job carrying it, when deferred")
     job_position: int | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> OutboxItem:
+        """An outbox row as the store wrote it (every column), built without validating
+        again: claiming a batch validated each row, a tenth of a push's CPU."""
+        data = row._asdict()
+        data["operation"] = OutboxOperation(data["operation"])
+        data["status"] = OutboxStatus(data["status"])
+        return cls.model_construct(**data)
 
 
 class ConnectorRun(_Row):

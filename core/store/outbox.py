@@ -89,7 +89,7 @@ class OutboxOperations(Operations):
         )
         async with self._connect() as conn:
             rows = (await conn.execute(claim)).all()
-        return sorted((OutboxItem.model_validate(row._asdict()) for row in rows), key=_by_id)
+        return sorted((OutboxItem.from_row(row) for row in rows), key=_by_id)
 
     async def record_intents(self, intents: list[tuple[int, JsonValue]], now: datetime) -> None:
         """Keep on each row what its attempt is about to send, before the vendor call: a
@@ -123,7 +123,7 @@ class OutboxOperations(Operations):
         )
         async with self._connect(write=False) as conn:
             rows = (await conn.execute(query)).all()
-        return [OutboxItem.model_validate(row._asdict()) for row in rows]
+        return [OutboxItem.from_row(row) for row in rows]
 
     async def complete(self, item_id: int) -> None:
         """The remote call succeeded: the row is done."""
@@ -171,7 +171,7 @@ class OutboxOperations(Operations):
         """One outbox row by id, or None."""
         async with self._connect(write=False) as conn:
             row = (await conn.execute(select(outbox).where(outbox.c.id == item_id))).one_or_none()
-        return OutboxItem.model_validate(row._asdict()) if row else None
+        return OutboxItem.from_row(row) if row else None
 
     async def outbox_depth(self, connector: str) -> int:
         """How many rows of ``connector`` are waiting or in flight (for backpressure)."""

@@ -19,7 +19,7 @@ class SyncQueryOperations(Operations):
         query = select(outbox).where(outbox.c.correlation_marker == marker)
         async with self._connect(write=False) as conn:
             row = (await conn.execute(query)).one_or_none()
-        return OutboxItem.model_validate(row._asdict()) if row else None
+        return OutboxItem.from_row(row) if row else None
 
     async def waiting_items(
         self, connector: str, record_id: str, operation: OutboxOperation
@@ -37,7 +37,7 @@ class SyncQueryOperations(Operations):
         )
         async with self._connect(write=False) as conn:
             rows = (await conn.execute(query)).all()
-        return [OutboxItem.model_validate(row._asdict()) for row in rows]
+        return [OutboxItem.from_row(row) for row in rows]
 
     async def release_in_flight(self, connector: str) -> int:
         """Make rows left in flight by a dead worker due again; returns how many.

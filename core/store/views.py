@@ -124,7 +124,7 @@ class ViewOperations(Operations):
             query = query.where(outbox.c.connector == connector)
         async with self._connect(write=False) as conn:
             rows = (await conn.execute(query)).all()
-        return [OutboxItem.model_validate(row._asdict()) for row in rows]
+        return [OutboxItem.from_row(row) for row in rows]
 
 
 async def _refs_of(conn: AsyncConnection, record_ids: list[str]) -> dict[str, list[ExternalRef]]:

@@ -34,7 +34,7 @@ from ...http import full_jitter
 from ...model import AnyRecordType, ExternalRef, LinkKind
 from ...store import Base, DeadLetterIn, OutboxOperation, OutboxStatus, RowUpdate, Writes
 from ..fanout import BatchSink, Fanout
-from ..fields import changed, restrict, sync_fields, with_fields
+from ..fields import changed, sync_fields, with_fields
 from ..hub import Hub
 from ..page import HISTORY_FIELDS, TEXT_FIELDS
 from .tasks import Batch, Done, Skip, Task, Wait
@@ -110,17 +110,20 @@ class Settlement:
         ref = (copy.ref_for(self.name) if copy else None) or ExternalRef(
             system=self.name, remote_id=remote.remote_id
         )
-        ours = sync_fields(record)
-        mine = restrict(ours, self.only)
+        sent = task.sent if isinstance(task.sent, dict) else None
+        # What prepare sent is this very record's fields, unless settling read it again.
+        mine = (
+            sent if sent is not None and record is task.record else sync_fields(record, self.only)
+        )
+        sent = mine if sent is None else sent
         held = sync_fields(copy, self.only) if copy else mine
-        sent = task.sent if isinstance(task.sent, dict) else mine
         filled = {
             n: v
             for n, v in held.items()
-            if v not in _EMPTY and sent.get(n) in _EMPTY and ours.get(n) in _EMPTY
+            if v not in _EMPTY and sent.get(n) in _EMPTY and mine.get(n) in _EMPTY
         }
         if filled:
-            record = self._adopt_defaults(record, ours, filled, remote)
+            record = self._adopt_defaults(record, mine, filled, remote)
             mine = sync_fields(record, self.only)
         record = record.model_copy(update={"refs": [*record.refs, ref]})
         self._keep(record)
