@@ -21,6 +21,7 @@ from rich.console import Console
 
 from ..config import Config, load_config
 from ..engine import Hub, backfill, open_hub, sync_once
+from ..errors import ConfigError
 from ..model import AnyRecordType, Incident, LinkKind, RecordKind, utcnow
 from ..plugins import Plugins, get_plugins
 from . import setup
@@ -68,8 +69,14 @@ def run_demo(
     targets = setup.targets(unresolved)
     setup.credentials_in_environment(targets, plugins)
     config = load_config(config_path, plugins)
-    setup.fresh_store(config)
+    # Ports first: a demo already running keeps its store.
     bound = dict(sockets) if sockets is not None else setup.bind_all(targets)
+    try:
+        setup.fresh_store(config)
+    except ConfigError:
+        for sock in bound.values():
+            sock.close()
+        raise
     moment = story_now(now or utcnow())
     world = World.build(moment)
     world.load(story, moment)

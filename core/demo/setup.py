@@ -60,10 +60,13 @@ def bind_all(found: Mapping[str, Target]) -> dict[str, socket]:
     try:
         for kind, target in found.items():
             sockets[kind] = bind("127.0.0.1", int(target.url.rsplit(":", 1)[1]))
-    except ConfigError:
+    except ConfigError as exc:
         for sock in sockets.values():
             sock.close()
-        raise
+        raise ConfigError(
+            f"{exc.message} (connectors.{target.name})",
+            fix="stop what listens there (another demo?), or give the connector another port",
+        ) from None
     return sockets
 
 
