@@ -4,13 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint fmt install bench clean
+.PHONY: test demo lint fmt install bench clean
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	@# pytest exits 5 when it collected nothing (e.g. a -k that matches no test): not a failure.
 	@# It is handled here because make flattens every failing exit code to 2.
 	$(BIN)/pytest $(PYTEST_ARGS) || { s=$$?; if [ $$s -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$s; }
+
+# The whole story in a minute: four emulators on 127.0.0.1:8701-8704, the hub against them.
+demo: $(STAMP)
+	$(BIN)/itsmhub --config config.example.toml demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -30,4 +34,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .demo

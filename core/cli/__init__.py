@@ -4,6 +4,7 @@ from . import (  # noqa: F401  (each registers its commands)
     config_cmd,
     connectors_cmd,
     daemon_cmd,
+    demo_cmd,
     dlq_cmd,
     emulate_cmd,
     init_cmd,

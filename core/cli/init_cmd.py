@@ -22,9 +22,9 @@ def example_config() -> str:
 def init_command(ctx: click.Context, path: Path | None) -> None:
     """Write a starter config to PATH (default: the --config file).
 
-    The file is the commented example. As written it runs against the ServiceNow
-    emulator (`itsmhub emulate servicenow`, port 8080) with the connectors that cannot
-    pull yet switched off; edit it for your instances, then run `itsmhub config check`.
+    The file is the commented example, the demo's config: as written it reaches the
+    ServiceNow, Jira, Zendesk and Okta emulators `itsmhub demo` serves on
+    127.0.0.1:8701-8704. Edit it for your instances, then run `itsmhub config check`.
     An existing file is never overwritten.
     """
     path = path or ctx.obj["config_path"]
@@ -38,7 +38,6 @@ def init_command(ctx: click.Context, path: Path | None) -> None:
     except OSError as exc:
         click.echo(f"error: cannot write {path}: {exc.strerror}", err=True)
         raise SystemExit(EXIT_FAILURE) from None
-    click.echo(f"wrote {path}, set up for the ServiceNow emulator on 127.0.0.1:8080")
-    click.echo("next: itsmhub emulate servicenow --seed 1   (in another terminal)")
-    click.echo("      export SERVICENOW_PASSWORD=admin")
-    click.echo(f"      itsmhub --config {path} config check && itsmhub --config {path} sync --once")
+    click.echo(f"wrote {path}, set up for the demo's emulators on 127.0.0.1:8701-8704")
+    click.echo(f"next: itsmhub --config {path} demo   (serves them, runs the hub)")
+    click.echo("      then point the connectors at your instances (README.md)")

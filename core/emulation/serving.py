@@ -36,15 +36,18 @@ def url_of(sock: socket.socket) -> str:
 
 
 @contextmanager
-def serve(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve(
+    app: Any, *, host: str = "127.0.0.1", port: int = 0, sock: socket.socket | None = None
+) -> Iterator[str]:
     """Serve an ASGI app with uvicorn in a thread; yield its base URL.
 
-    The socket is bound before the server starts, so the URL answers at once with no
-    waiting; the server stops when the block ends.
+    The socket is bound before the server starts (or given, bound by the caller), so the
+    URL answers at once with no waiting; the server stops, and the socket is closed, when
+    the block ends.
     """
     import uvicorn
 
-    sock = bind(host, port)
+    sock = sock or bind(host, port)
     server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -153,11 +153,7 @@ def test_secret_values_never_reach_the_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     canary = "canary-cli-0b5e-secret"
-    for name in (
-        "ITSMHUB_JIRA_API_TOKEN",
-        "SERVICENOW_PASSWORD",
-        "ITSMHUB_ZENDESK_API_TOKEN",
-    ):
+    for name in ("JIRA_API_TOKEN", "SERVICENOW_PASSWORD", "ZENDESK_API_TOKEN", "OKTA_API_TOKEN"):
         monkeypatch.setenv(name, canary)
     key = tmp_path / "okta.pem"
     key.write_text(canary)
