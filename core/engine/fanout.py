@@ -27,6 +27,11 @@ def new_marker() -> str:
     return f"itsmhub-{new_id().lower()}"
 
 
+def link_marker(target: str, record_id: str, link: Link) -> str:
+    """The correlation marker of the row writing ``link`` of a record to ``target``."""
+    return f"link:{target}:{record_id}:{link.kind.value}:{link.target_id}"
+
+
 class Sink(Protocol):
     """Where queued rows and audit entries go."""
 
@@ -171,7 +176,11 @@ class Fanout:
             )
         )
 
-    async def link(self, target: str, record: AnyRecordType, link: Link) -> None:
+    async def link(
+        self, target: str, record: AnyRecordType, link: Link, *, marker: str | None = None
+    ) -> None:
+        """Queue ``link`` of ``record`` for ``target``: one row per link and system, unless
+        ``marker`` names a later attempt of its own."""
         if not await self.allowed(target, record, "link", link):
             return
         await self.sink.enqueue(
@@ -180,7 +189,7 @@ class Fanout:
                 record_id=record.id,
                 operation=OutboxOperation.LINK,
                 payload={"target_id": link.target_id, "kind": link.kind.value},
-                correlation_marker=f"link:{target}:{record.id}:{link.kind.value}:{link.target_id}",
+                correlation_marker=marker or link_marker(target, record.id, link),
             )
         )
 

@@ -116,6 +116,9 @@ class Writes:
     unparked: list[int] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     cursors: dict[tuple[str, str], JsonValue] = field(default_factory=dict)
+    origins: dict[str, ExternalRef] = field(default_factory=dict)
+    """Records the hub made itself, by id: the ref of their first copy, which is where
+    people know them from (their facts' origin and label, unless set already)."""
 
     def put_record(self, record: AnyRecordType, *, new: bool, same_text: bool = False) -> None:
         """Write ``record`` (a new one, or a change to a stored one). ``same_text``: what
@@ -166,6 +169,7 @@ class Writes:
                 self.unparked,
                 self.history,
                 self.cursors,
+                self.origins,
             )
         )
 
@@ -491,6 +495,12 @@ class BatchOperations(Operations):
             rows.append(row)
         if rows:
             await self._upsert_facts(conn, rows)
+        for record_id, ref in sorted(w.origins.items()):
+            await conn.execute(
+                update(ticket_facts)
+                .where(ticket_facts.c.record_id == record_id, ticket_facts.c.origin.is_(None))
+                .values(origin=ref.system, label=ref.key or ref.remote_id)
+            )
         rejected = [(s, t) for s, t, kind, _ in w.tombstones if kind == "caused_by"]
         if rejected:
             await reject_links(conn, rejected, w.now)

@@ -111,3 +111,43 @@ async def test_a_fixed_problem_tells_and_resolves_incidents_in_every_tool(
         assert current.fields["resolution_code"] == "fixed"
         told = [c for c in current.comments if "has been fixed" in c.body]
         assert len(told) == 1
+
+
+async def test_a_problem_the_rules_open_is_routed_and_linked_in_every_tool(
+    world_factory: Callable[..., Any],
+) -> None:
+    """A problem the hub opens has no pulled origin: the routing rules of the tool its
+    first copy lands in route it, and each incident's link reaches its own tool."""
+    rules = {
+        "vpn-recurs": RULES["vpn-recurs"],
+        "problems-everywhere": {
+            "type": "routing",
+            "from": "itsm",
+            "to": ["zendesk", "jira"],
+            "kinds": ["problem"],
+        },
+    }
+    world: World = await world_factory(["zendesk", "jira", "itsm"], rules=rules)
+    zendesk, jira, itsm = (world.remotes[n] for n in ("zendesk", "jira", "itsm"))
+    for remote in world.remotes.values():
+        remote.clock.set(world.clock.now)
+    incidents = [
+        zendesk.add("incident", title="VPN drops every few minutes on lt-0423", service="vpn"),
+        jira.add("incident", title="vpn drops every few minutes for jdoe", service="VPN"),
+        jira.add("incident", title="VPN drops every few minutes 10.1.2.3", service="vpn"),
+    ]
+    await world.settle()
+
+    [problem] = itsm.records_of(RecordKind.PROBLEM)
+    hub_problem = await world.hub.store.find_by_ref("itsm", problem.remote_id)
+    assert hub_problem is not None
+    copies = {ref.system: ref.remote_id for ref in hub_problem.refs}
+    assert set(copies) == {"itsm", "zendesk", "jira"}, "copied where the routing rule says"
+    assert len(zendesk.records_of(RecordKind.PROBLEM)) == 1
+    assert len(jira.records_of(RecordKind.PROBLEM)) == 1
+    for name, incident in zip(("zendesk", "jira", "jira"), incidents, strict=True):
+        held = world.remotes[name].get(incident.remote_id).links
+        assert ("caused_by", copies[name]) in held, (name, held)
+    trail = await world.hub.store.audit_trail(hub_problem.id)
+    [routed] = [entry for entry in trail if entry.event == "record.routed"]
+    assert {r["to"] for r in routed.detail["routed"]} == {"zendesk", "jira"}

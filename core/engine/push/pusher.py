@@ -314,6 +314,7 @@ class Pusher:
             )
             for task in tasks:
                 await settlement.settle(task)
+            await settlement.follow_copies(tx)
             await tx.flush(settlement.writes)
             if settlement.rereads:
                 applier = PageApplier(self.hub, self.name, tx, self.hub.clock())

@@ -31,9 +31,17 @@ from ...errors import (
 )
 from ...exchange import Deferred, RemoteChange, RemoteVersion
 from ...http import full_jitter
-from ...model import AnyRecordType, ExternalRef, LinkKind
-from ...store import Base, DeadLetterIn, OutboxOperation, OutboxStatus, RowUpdate, Writes
-from ..fanout import BatchSink, Fanout
+from ...model import AnyRecordType, ExternalRef, Link, LinkKind
+from ...store import (
+    Base,
+    DeadLetterIn,
+    OutboxOperation,
+    OutboxStatus,
+    RowUpdate,
+    StoreTransaction,
+    Writes,
+)
+from ..fanout import BatchSink, Fanout, link_marker
 from ..fields import changed, sync_fields, with_fields
 from ..hub import Hub
 from ..page import HISTORY_FIELDS, TEXT_FIELDS
@@ -53,6 +61,16 @@ class PushStats:
     last_error: str | None = None
     copies: list[dict[str, JsonValue]] = field(default_factory=list)
     """The copies this push created: record id, kind, the new key and remote id."""
+
+
+@dataclass(frozen=True)
+class NewCopy:
+    """A record's copy just created in this batch's system."""
+
+    record: AnyRecordType
+    ref: ExternalRef
+    first: bool
+    """Its first copy anywhere: the hub made the record itself."""
 
 
 class Settlement:
@@ -80,6 +98,8 @@ class Settlement:
         self.fanout = Fanout(hub, BatchSink(self.writes, name, set(batch.open_rows)))
         self.only = hub.fields_of(name)
         self.rereads: list[RemoteChange] = []
+        self.copies: list[NewCopy] = []
+        """Copies this batch created: :meth:`follow_copies` completes what they start."""
 
     async def settle(self, task: Task) -> None:
         outcome = task.outcome
@@ -101,6 +121,68 @@ class Settlement:
             self._done(task, outcome)
         else:
             await self._failed(task, FatalError(f"{self.name}: unexpected outcome {outcome!r}"))
+
+    async def follow_copies(self, tx: StoreTransaction) -> None:
+        """What a new copy starts, in the settlement's transaction: a record the hub made
+        itself is routed from the system of its first copy, as a pulled one would have
+        been; and the links other records hold to it are written where both now meet."""
+        for copy in self.copies:
+            routed = await self._route(copy) if copy.first else set()
+            await self._links_to(tx, copy, routed)
+
+    async def _route(self, copy: NewCopy) -> set[str]:
+        routes = self.hub.router.routes_for(copy.record, self.name, self.now)
+        targets = set()
+        for route in routes:
+            if copy.record.ref_for(route.target) is None:
+                await self.fanout.queue_create(
+                    route.target, copy.record, rule=route.rule, options=route.options
+                )
+                targets.add(route.target)
+        if routes:
+            self._audit(
+                "record.routed",
+                copy.record.id,
+                {"from": self.name, "routed": [{"rule": r.rule, "to": r.target} for r in routes]},
+            )
+        return targets
+
+    async def _links_to(self, tx: StoreTransaction, copy: NewCopy, routed: set[str]) -> None:
+        """Links to the new copy's record from records living in its system (or, for its
+        first copy, in a system that shows links to records elsewhere, such as Jira's
+        remote links, unless a copy of its own is on the way there)."""
+        incoming = await tx.links_to(copy.record.id)
+        if not incoming:
+            return
+        sources = await tx.load_records({link.source_id for link in incoming})
+        wanted: list[tuple[str, AnyRecordType, Link]] = []
+        for link in incoming:
+            loaded = sources.get(link.source_id)
+            if loaded is None:
+                continue
+            for ref in loaded.record.refs:
+                system = ref.system
+                elsewhere = (
+                    copy.first
+                    and system != self.name
+                    and system not in routed
+                    and system in self.hub.connectors
+                    and self.hub.connector(system).links_elsewhere
+                )
+                if system == self.name or elsewhere:
+                    target = Link(kind=link.kind, target_id=copy.record.id)
+                    wanted.append((system, loaded.record, target))
+        markers = {link_marker(s, r.id, t): (s, r, t) for s, r, t in wanted}
+        earlier = await tx.outbox_by_markers(markers)
+        for marker, (system, source, target) in markers.items():
+            row = earlier.get(marker)
+            if row is None:
+                await self.fanout.link(system, source, target)
+            elif row.status is OutboxStatus.DONE:
+                # Done before this copy existed: it was skipped then. A marker of its own.
+                again = f"{marker}:{copy.ref.system}:{copy.ref.remote_id}"
+                await self.fanout.link(system, source, target, marker=again)
+            # An open row finds the copy by itself when it is claimed.
 
     # --- successes -------------------------------------------------------------------
 
@@ -125,8 +207,14 @@ class Settlement:
         if filled:
             record = self._adopt_defaults(record, mine, filled, remote)
             mine = sync_fields(record, self.only)
+        # No ref yet: the hub made this record itself (a rule opened the problem), so no
+        # pull ever routed it; its first copy stands in for where it came from.
+        first = not record.refs
         record = record.model_copy(update={"refs": [*record.refs, ref]})
         self._keep(record)
+        self.copies.append(NewCopy(record, ref, first=first))
+        if first:
+            self.writes.origins[record.id] = ref
         self.writes.refs[record.id, self.name] = ref
         self._base(record.id, fields=held, version=remote.version, at=remote.changed_at, links=[])
         self.writes.completed.append(task.item.id)
