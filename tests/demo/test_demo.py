@@ -48,6 +48,8 @@ def test_it_prints_the_links_the_problem_the_candidates_and_the_workaround(ran) 
     outcome, printed, _ = ran
     assert outcome.problem == "PRB0040001"
     assert "The problem the rules opened in ServiceNow: PRB0040001" in printed
+    assert re.search(r"Copied by the routing rule problems-everywhere to Jira OPS-\d+ and", printed)
+    assert "in the hub only" not in printed.split("4. The problem")[1].split("Why:")[0]
     assert "4 incidents in 3 different weeks" in printed  # the steady recurrence fired
     # The onboarding told to two teams, linked through Okta's person and laptop.
     assert ("same-subject", "ServiceNow INC0010007", "Zendesk #8") in outcome.links
@@ -74,6 +76,14 @@ def test_the_emulators_hold_the_problem_its_links_and_the_notes(ran) -> None:
         if "VPN" in row["short_description"]
     }
     assert vpn == {"INC0010002": problem["sys_id"], "INC0010005": problem["sys_id"]}
+    # Routed to the other two tools, with each incident linked there to the copy.
+    [zproblem] = [t for t in world.zendesk.account.tickets.values() if t.type == "problem"]
+    linked = {t.id for t in world.zendesk.account.tickets.values() if t.problem_id == zproblem.id}
+    assert linked == {2, 5, 7, outcome.new_ticket}
+    [jproblem] = [i for i in world.jira.issues.values() if i.issue_type == "Problem"]
+    keys = {i.id: i.key for i in world.jira.issues.values()}
+    ends = [{k.inward_id, k.outward_id} for k in world.jira.links.values()]
+    assert {keys[(e - {jproblem.id}).pop()] for e in ends if jproblem.id in e} == {"OPS-2", "OPS-5"}
     notes = [r["value"] for r in world.servicenow.journal("incident", _sys_id(world, "INC0010005"))]
     assert [n for n in notes if workaround in n], notes
     [ops5] = [i for i in world.jira.issues.values() if i.key == "OPS-5"]
