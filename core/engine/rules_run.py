@@ -336,6 +336,9 @@ async def explain(hub: Hub, record_id: str, *, only: str | None = None) -> Expla
         if isinstance(evaluator, RecurrenceEvaluator):
             # What the replay taught it: the exemplar the ticket resembled, and how much.
             checks[evaluator.name] += evaluator.learned(facts)
+        else:
+            # The others decide on what the replay loaded (known errors, their links).
+            checks[evaluator.name] = evaluator.explain(facts, now)
     return Explanation(facts=facts, rules=checks, proposals=mine)
 
 

@@ -5,6 +5,7 @@ that the commands it prints read the store it left."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -132,3 +133,21 @@ def test_the_demo_empties_only_a_store_it_made(tmp_path: Path, installed_plugins
 
 def _sys_id(world, number: str) -> str:
     return next(r["sys_id"] for r in world.servicenow.rows("incident") if r["number"] == number)
+
+
+def test_explain_says_which_known_error_the_new_ticket_matched(ran) -> None:
+    outcome, _, config = ran
+    ticket = f"zendesk:{outcome.new_ticket}"
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "rules", "explain", ticket, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    tests = {
+        t["test"]: t["held"] for t in json.loads(result.output)["rules"]["workaround-feedback"]
+    }
+    assert tests == {
+        "kind is one of ['incident']": True,
+        "the incident is open": True,
+        "opened within 30 days": True,
+        "similar to known error PRB0040001 (1.00)": True,
+    }
