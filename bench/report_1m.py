@@ -141,13 +141,51 @@ def _flush(db: sqlite3.Connection, batch: dict[str, list[tuple[object, ...]]]) -
     statements = {
         "records": "INSERT INTO records VALUES (?, ?, ?, 1, ?, ?)",
         "refs": "INSERT INTO external_refs VALUES (?, ?, ?, ?, NULL, NULL)",
-        "facts": "INSERT INTO ticket_facts VALUES (" + ", ".join("?" * 28) + ")",
+        "facts": FACTS_INSERT,
         "links": "INSERT INTO links VALUES (?, ?, ?, 'bench', NULL, ?)",
         "history": "INSERT INTO field_history (record_id, field, old, new, system, at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
     }
     for name, sql in statements.items():
         db.executemany(sql, batch.pop(name, []))
+
+
+#: The facts columns ``_facts`` fills, by name: later store revisions add columns (the
+#: embedding, rejected links) that a report does not read and that stay empty here.
+FACT_COLUMNS = (
+    "record_id",
+    "kind",
+    "title",
+    "opened_at",
+    "changed_at",
+    "status",
+    "is_open",
+    "origin",
+    "label",
+    "major",
+    "priority",
+    "service",
+    "category",
+    "assignment_group",
+    "reporter",
+    "device",
+    "tags",
+    "tokens",
+    "signature",
+    "resolution_code",
+    "problem_ids",
+    "related_ids",
+    "mentions",
+    "notes",
+    "known_error",
+    "workaround",
+    "root_cause",
+    "fixed",
+)
+FACTS_INSERT = (
+    f"INSERT INTO ticket_facts ({', '.join(FACT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(FACT_COLUMNS))})"
+)
 
 
 def _facts(
@@ -276,7 +314,7 @@ def _problems(
         links.append((record_id, ids[index], "known_error_of", stamp(opened)))
     db.executemany("INSERT INTO records VALUES (?, ?, ?, 1, ?, ?)", rows)
     db.executemany("INSERT INTO external_refs VALUES (?, ?, ?, ?, NULL, NULL)", refs)
-    db.executemany("INSERT INTO ticket_facts VALUES (" + ", ".join("?" * 28) + ")", facts)
+    db.executemany(FACTS_INSERT, facts)
     db.executemany("INSERT INTO links VALUES (?, ?, ?, 'bench', NULL, ?)", links)
 
 
