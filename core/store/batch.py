@@ -21,7 +21,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from itsmhub.errors import StoreError
-from itsmhub.model import RECORD_TYPES, AnyRecordType, ExternalRef, Link, RecordKind
+from itsmhub.model import RECORD_TYPES, AnyRecordType, ExternalRef, Link, LinkKind, RecordKind
 from itsmhub.model.records import Ticket
 from itsmhub.rules.facts import facts_of
 from itsmhub.rules.fingerprint import Fingerprint
@@ -243,6 +243,20 @@ class BatchOperations(Operations):
                 for row in await conn.execute(query):
                     base = _base_of(row)
                     found[base.record_id, base.system] = base
+        return found
+
+    async def links_into(self, ids: Iterable[str]) -> dict[str, list[tuple[str, LinkKind]]]:
+        """The links other records hold to each of ``ids``: (source id, kind) by target."""
+        found: dict[str, list[tuple[str, LinkKind]]] = {}
+        async with self._connect(write=False) as conn:
+            for part in chunks(sorted(set(ids))):
+                query = (
+                    select(links.c.target_id, links.c.source_id, links.c.kind)
+                    .where(links.c.target_id.in_(part))
+                    .order_by(links.c.target_id, links.c.source_id, links.c.kind)
+                )
+                for row in await conn.execute(query):
+                    found.setdefault(row.target_id, []).append((row.source_id, LinkKind(row.kind)))
         return found
 
     async def outbox_by_markers(self, markers: Iterable[str]) -> dict[str, OutboxItem]:

@@ -123,12 +123,55 @@ class Settlement:
             await self._failed(task, FatalError(f"{self.name}: unexpected outcome {outcome!r}"))
 
     async def follow_copies(self, tx: StoreTransaction) -> None:
-        """What a new copy starts, in the settlement's transaction: a record the hub made
+        """What new copies start, in the settlement's transaction: a record the hub made
         itself is routed from the system of its first copy, as a pulled one would have
-        been; and the links other records hold to it are written where both now meet."""
+        been; and the links other records hold to it are written where both now meet.
+        A batch's copies are looked up together: a few queries, not a few per copy."""
+        if not self.copies:
+            return
+        routed = {c.record.id: await self._route(c) for c in self.copies if c.first}
+        incoming = await tx.links_into(c.record.id for c in self.copies)
+        if not incoming:
+            return
+        sources = await tx.load_records({s for found in incoming.values() for s, _ in found})
+        wanted: dict[str, tuple[str, AnyRecordType, Link, NewCopy]] = {}
         for copy in self.copies:
-            routed = await self._route(copy) if copy.first else set()
-            await self._links_to(tx, copy, routed)
+            for source_id, kind in incoming.get(copy.record.id, []):
+                loaded = sources.get(source_id)
+                if loaded is None:
+                    continue
+                target = Link(kind=kind, target_id=copy.record.id)
+                for system in self._meeting(copy, loaded.record, routed.get(copy.record.id)):
+                    marker = link_marker(system, source_id, target)
+                    wanted[marker] = (system, loaded.record, target, copy)
+        earlier = await tx.outbox_by_markers(wanted)
+        for marker, (system, source, target, copy) in wanted.items():
+            row = earlier.get(marker)
+            if row is None:
+                await self.fanout.link(system, source, target)
+            elif row.status is OutboxStatus.DONE:
+                # Done before this copy existed: it was skipped then. A marker of its own.
+                again = f"{marker}:{copy.ref.system}:{copy.ref.remote_id}"
+                await self.fanout.link(system, source, target, marker=again)
+            # An open row finds the copy by itself when it is claimed.
+
+    def _meeting(self, copy: NewCopy, source: AnyRecordType, routed: set[str] | None) -> list[str]:
+        """The systems where ``source``'s link to the copy's record can now be written:
+        the copy's own, and, for a first copy, those that show links to records elsewhere
+        (Jira's remote links) unless a copy of its own is on the way there."""
+        found = []
+        for ref in source.refs:
+            system = ref.system
+            elsewhere = (
+                copy.first
+                and system != self.name
+                and system not in (routed or set())
+                and system in self.hub.connectors
+                and self.hub.connector(system).links_elsewhere
+            )
+            if system == self.name or elsewhere:
+                found.append(system)
+        return found
 
     async def _route(self, copy: NewCopy) -> set[str]:
         routes = self.hub.router.routes_for(copy.record, self.name, self.now)
@@ -146,43 +189,6 @@ class Settlement:
                 {"from": self.name, "routed": [{"rule": r.rule, "to": r.target} for r in routes]},
             )
         return targets
-
-    async def _links_to(self, tx: StoreTransaction, copy: NewCopy, routed: set[str]) -> None:
-        """Links to the new copy's record from records living in its system (or, for its
-        first copy, in a system that shows links to records elsewhere, such as Jira's
-        remote links, unless a copy of its own is on the way there)."""
-        incoming = await tx.links_to(copy.record.id)
-        if not incoming:
-            return
-        sources = await tx.load_records({link.source_id for link in incoming})
-        wanted: list[tuple[str, AnyRecordType, Link]] = []
-        for link in incoming:
-            loaded = sources.get(link.source_id)
-            if loaded is None:
-                continue
-            for ref in loaded.record.refs:
-                system = ref.system
-                elsewhere = (
-                    copy.first
-                    and system != self.name
-                    and system not in routed
-                    and system in self.hub.connectors
-                    and self.hub.connector(system).links_elsewhere
-                )
-                if system == self.name or elsewhere:
-                    target = Link(kind=link.kind, target_id=copy.record.id)
-                    wanted.append((system, loaded.record, target))
-        markers = {link_marker(s, r.id, t): (s, r, t) for s, r, t in wanted}
-        earlier = await tx.outbox_by_markers(markers)
-        for marker, (system, source, target) in markers.items():
-            row = earlier.get(marker)
-            if row is None:
-                await self.fanout.link(system, source, target)
-            elif row.status is OutboxStatus.DONE:
-                # Done before this copy existed: it was skipped then. A marker of its own.
-                again = f"{marker}:{copy.ref.system}:{copy.ref.remote_id}"
-                await self.fanout.link(system, source, target, marker=again)
-            # An open row finds the copy by itself when it is claimed.
 
     # --- successes -------------------------------------------------------------------
 
