@@ -205,8 +205,9 @@ class DaemonProcess:
     seen: list[dict[str, Any]] = field(default_factory=list)
     pump: threading.Thread | None = None
 
-    def wait_for(self, test: Callable[[dict[str, Any]], bool], timeout: float = 20) -> dict:
-        """The first log line (seen or to come) that passes ``test``."""
+    def wait_for(self, test: Callable[[dict[str, Any]], bool], timeout: float = 60) -> dict:
+        """The first log line (seen or to come) that passes ``test``. The deadline is for a
+        machine other test runs share: a lease outliving a killed worker takes its TTL."""
         for line in self.seen:
             if test(line):
                 return line
