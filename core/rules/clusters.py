@@ -16,7 +16,7 @@ from datetime import datetime
 from .builtin import RecurrenceSettings
 from .facts import TicketFacts
 from .index import SimilarityIndex
-from .semantic import Entry, SemanticIndex
+from .semantic import DUPLICATE, Entry, SemanticIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ class Clusters:
             settings.semantic_similarity, settings.gap, lexical=settings.similarity
         )
         self.words = SimilarityIndex(settings.similarity, settings.gap)
-        self._entries: dict[str, Entry] = {}
+        self._entries: dict[str, tuple[Entry, Exemplar | None]] = {}
         self._lexical: dict[str, tuple[Hashable, str]] = {}
         self._count: dict[str, int] = {}
         self._problem_of: dict[int, str] = {}
@@ -67,10 +67,10 @@ class Clusters:
         entry, live, pinned = self.vectors.add(
             block, facts.text, facts.vector, when, facts.record_id, words
         )
-        self._entries[facts.record_id] = entry
         exemplar = None
         if pinned is not None and pinned.entry.problem:
             exemplar = Exemplar(pinned.entry.problem, pinned.entry.record_id, pinned.score)
+        self._entries[facts.record_id] = (entry, exemplar)
         return Placement(entry.cluster, live.score if live else 1.0, exemplar)
 
     def learn(self, facts: TicketFacts, cluster: int, problem: str) -> None:
@@ -82,9 +82,12 @@ class Clusters:
         ):
             return
         if self.semantic:
-            entry = self._entries.get(facts.record_id)
-            if entry is None or not facts.vector:
+            placed = self._entries.get(facts.record_id)
+            if placed is None or not facts.vector:
                 return
+            entry, exemplar = placed
+            if exemplar and exemplar.problem == problem and exemplar.score >= DUPLICATE:
+                return  # that wording is one already: exemplars are distinct wordings
             self.vectors.pin(entry, facts.vector, problem, facts.text)
         else:
             place = self._lexical.get(facts.record_id)
@@ -97,6 +100,11 @@ class Clusters:
         for problem in problems:
             self._forgotten.add((record_id, problem))
         self.vectors.forget(record_id, set(problems))
+
+    def drop(self, record_id: str) -> None:
+        """The incident is past the rule's memory: it can no longer become an exemplar."""
+        self._entries.pop(record_id, None)
+        self._lexical.pop(record_id, None)
 
     def problem_of(self, cluster: int) -> str | None:
         return self._problem_of.get(cluster)

@@ -164,6 +164,7 @@ class RecurrenceEvaluator(Evaluator):
                 old, _ = members.popleft()
                 self.cluster_of.pop(old.record_id, None)
                 self.placed.pop(old.record_id, None)
+                self.clusters.drop(old.record_id)
             if not members:
                 self.members.pop(cluster, None)
                 self.covered.pop(cluster, None)  # its exemplars keep its problem
