@@ -88,7 +88,8 @@ class Clusters:
             entry, exemplar = placed
             if exemplar and exemplar.problem == problem and exemplar.score >= DUPLICATE:
                 return  # that wording is one already: exemplars are distinct wordings
-            self.vectors.pin(entry, facts.vector, problem, facts.text)
+            if not self.vectors.pin(entry, facts.vector, problem, facts.text):
+                return
         else:
             place = self._lexical.get(facts.record_id)
             if place is None or not self.words.pin(*place):

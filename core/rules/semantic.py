@@ -230,11 +230,12 @@ class SemanticIndex:
             self._prune_keys(when)
         return entry, live, pinned
 
-    def pin(self, entry: Entry, vector: bytes, problem: str, text: str) -> None:
-        """Keep an entry's wording past the horizon, as an exemplar of ``problem``."""
+    def pin(self, entry: Entry, vector: bytes, problem: str, text: str) -> bool:
+        """Keep an entry's wording past the horizon, as an exemplar of ``problem``; False
+        if that title is one already."""
         key = (entry.block, f"{problem}\x1f{text}")
         if key in self._pinned_keys:
-            return
+            return False
         self._pinned_keys.add(key)
         pinned = Entry(
             entry.block, entry.cluster, entry.last_seen, entry.record_id, entry.words, problem
@@ -246,6 +247,15 @@ class SemanticIndex:
             if rows is None:
                 rows = self._pinned[block] = _Rows()
             rows.put(pinned, query)
+        return True
+
+    def exemplars_of(self, problem: str) -> list[str]:
+        """The incidents whose wordings are kept as exemplars of ``problem``."""
+        rows = self._pinned.get(ANY_BLOCK)
+        entries = rows.entries if rows is not None else []
+        return [
+            e.record_id for at, e in enumerate(entries) if e.problem == problem and rows.alive[at]
+        ]
 
     def forget(self, record_id: str, problems: set[str]) -> None:
         """Drop the exemplars of ``problems`` made from that incident."""
