@@ -33,6 +33,8 @@ class Placement:
     cluster: int
     similarity: float
     exemplar: Exemplar | None
+    #: Other clusters the incident is as similar to: one cause, found twice.
+    also: frozenset[int] = frozenset()
 
 
 class Clusters:
@@ -71,7 +73,8 @@ class Clusters:
         if pinned is not None and pinned.entry.problem:
             exemplar = Exemplar(pinned.entry.problem, pinned.entry.record_id, pinned.score)
         self._entries[facts.record_id] = (entry, exemplar)
-        return Placement(entry.cluster, live.score if live else 1.0, exemplar)
+        also = live.also if live is not None else frozenset()
+        return Placement(entry.cluster, live.score if live else 1.0, exemplar, also)
 
     def learn(self, facts: TicketFacts, cluster: int, problem: str) -> None:
         """Remember the incident's wording as an exemplar of ``problem`` (a few per problem)."""
@@ -109,3 +112,13 @@ class Clusters:
 
     def problem_of(self, cluster: int) -> str | None:
         return self._problem_of.get(cluster)
+
+    def find(self, cluster: int) -> int:
+        return self.vectors.find(cluster)
+
+    def merge(self, source: int, target: int) -> None:
+        """``source`` is ``target`` from now on (its problem, if ``target`` has none)."""
+        self.vectors.merge(source, target)
+        problem = self._problem_of.pop(source, None)
+        if problem is not None:
+            self._problem_of.setdefault(target, problem)

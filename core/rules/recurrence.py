@@ -15,6 +15,7 @@ incident is compared with, and a link people removed is never proposed again.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from collections.abc import Hashable
 from datetime import datetime, timedelta
@@ -90,6 +91,9 @@ class RecurrenceEvaluator(Evaluator):
             placement = Placement(self.exact.setdefault(block, len(self.exact) + 1), 1.0, None)
         self.placed[facts.record_id] = placement
         cluster = placement.cluster
+        merged: list[AnyProposal] = []
+        if placement.also:
+            cluster, merged = self._merge(cluster, placement.also)
         self.cluster_of[facts.record_id] = cluster
         members = self.members.setdefault(cluster, deque())
         members.append((facts, placement.similarity))
@@ -99,14 +103,57 @@ class RecurrenceEvaluator(Evaluator):
             # Linked already, by people or another rule: its wording is the problem's.
             self.covered.setdefault(cluster, linked)
             self.clusters.learn(facts, cluster, linked)
-            return []
+            return merged
         problem, why = self._problem_for(facts, cluster, placement, members)
         if problem is not None:
+            if self.covered.get(cluster) is None:
+                # The cluster's first incident under a problem: the others it remembers
+                # are that cause too.
+                for member, _ in members:
+                    if member is not facts:
+                        merged += self._join(member, cluster, problem, why)
             self.covered[cluster] = problem
             self.catalog.link(facts.record_id, problem)
             self.clusters.learn(facts, cluster, problem)
-            return [self._link(facts, problem, why)]
-        return self._count(cluster, block, members, facts.opened_at)
+            return [*merged, self._link(facts, problem, why)]
+        return merged + self._count(cluster, block, members, facts.opened_at)
+
+    def _merge(self, cluster: int, others: frozenset[int]) -> tuple[int, list[AnyProposal]]:
+        """The incident is as similar to incidents of other clusters as to its own: they
+        are one cause found twice, and become one cluster (single linkage), unless each
+        already has its own problem. The incidents of the one that had no problem join
+        the other's. Returns the incident's cluster now, and those links."""
+        target = min(cluster, *others)
+        proposals: list[AnyProposal] = []
+        for source in sorted({cluster, *others} - {target}):
+            theirs, ours = self.covered.get(source), self.covered.get(target)
+            if theirs and ours and theirs != ours:
+                continue  # two problems: people (or rules) told them apart
+            joining = self.members.pop(source, deque())
+            kept = self.members.get(target, deque())
+            problem = theirs or ours
+            if problem is not None:
+                self.covered.pop(source, None)
+                self.covered[target] = problem
+                why = f"found alike incidents under {self._name(problem)}"
+                for member, _ in kept if ours is None else joining:
+                    proposals += self._join(member, target, problem, why)
+            for member, _ in joining:
+                self.cluster_of[member.record_id] = target
+            self.members[target] = deque(heapq.merge(kept, joining, key=_opened))
+            self.clusters.merge(source, target)
+        return self.clusters.find(cluster), proposals
+
+    def _join(self, member: TicketFacts, cluster: int, problem: str, why: str) -> list[AddLink]:
+        """Link a remembered incident not under an open problem yet, unless people
+        unlinked it from that one."""
+        if problem in member.rejected_ids or self.catalog.open_problem_of(member.record_id):
+            return []
+        if not self.catalog.is_open(problem):
+            return []
+        self.catalog.link(member.record_id, problem)
+        self.clusters.learn(member, cluster, problem)
+        return [self._link(member, problem, f"recurs: same cause ({why})")]
 
     def _problem_for(
         self, facts: TicketFacts, cluster: int, placement: Placement, members: Members
@@ -159,6 +206,7 @@ class RecurrenceEvaluator(Evaluator):
             return  # the common case, once per ticket
         while expiry and expiry[0][0] < horizon:
             _, cluster = expiry.popleft()
+            cluster = self.clusters.find(cluster)
             members = self.members.get(cluster)
             while members and members[0][0].opened_at < horizon:
                 old, _ = members.popleft()
@@ -257,6 +305,10 @@ class RecurrenceEvaluator(Evaluator):
 
 #: What a problem a recurrence rule opens is titled: this, then its first incident's title.
 RECURRING_PREFIX = "Recurring: "
+
+
+def _opened(member: tuple[TicketFacts, float]) -> datetime:
+    return member[0].opened_at
 
 
 def _days(span: timedelta) -> str:

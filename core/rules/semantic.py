@@ -78,6 +78,8 @@ class Found:
 
     entry: Entry
     score: float
+    #: The clusters of the other entries at or above the threshold (live matches only).
+    also: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)
@@ -185,6 +187,8 @@ class SemanticIndex:
         self._pinned_keys: set[Key] = set()
         self._clusters = 0
         self._added = 0
+        #: Clusters merged into others (union-find): a row keeps the id it was put with.
+        self._parent: dict[int, int] = {}
 
     def __len__(self) -> int:
         live = sum(len(rows.entries) - rows.start for rows in self._live.values())
@@ -193,6 +197,22 @@ class SemanticIndex:
     def new_cluster(self) -> int:
         self._clusters += 1
         return self._clusters
+
+    def find(self, cluster: int) -> int:
+        """The cluster a cluster id now belongs to (itself, unless merged)."""
+        parent = self._parent
+        root = cluster
+        while root in parent:
+            root = parent[root]
+        while cluster != root:  # shorten the path for next time
+            parent[cluster], cluster = root, parent[cluster]
+        return root
+
+    def merge(self, source: int, target: int) -> None:
+        """From now on, ``source``'s rows belong to ``target``."""
+        source, target = self.find(source), self.find(target)
+        if source != target:
+            self._parent[source] = target
 
     def add(
         self,
@@ -215,13 +235,13 @@ class SemanticIndex:
         if known is not None and known.last_seen >= when - self.horizon:
             # The same title again: its cluster. Its row still counts: the description
             # may say the same in other words, which later tickets may use.
-            entry = Entry(block, known.cluster, when, record_id, words)
+            entry = Entry(block, self.find(known.cluster), when, record_id, words)
             rows.put(entry, query)
             self._keys[key] = entry
             return entry, Found(known, 1.0), None
         live = self._best(rows, query, live=True)
         pinned = self._best(self._pinned.get(_search_block(block)), query, live=False)
-        cluster = live.entry.cluster if live is not None else self.new_cluster()
+        cluster = self.find(live.entry.cluster) if live is not None else self.new_cluster()
         entry = Entry(block, cluster, when, record_id, words)
         rows.put(entry, query)
         self._keys[key] = entry
@@ -294,7 +314,12 @@ class SemanticIndex:
             return self._by_words(rows, near, scores, query)
         tied = near[scores >= top]
         at = tied[np.argmin(rows.clusters[tied])] if tied.size > 1 else tied[0]
-        return Found(rows.entries[at], top)
+        if not live:
+            return Found(rows.entries[at], top)
+        hits = rows.clusters[near[scores >= self.threshold]]
+        found = self.find(int(rows.clusters[at]))
+        also = {self.find(int(c)) for c in np.unique(hits)} - {found} if hits.size > 1 else ()
+        return Found(rows.entries[at], top, frozenset(also))
 
     def _by_words(
         self, rows: _Rows, near: NDArray[np.intp], scores: NDArray[np.float32], query: _Query
