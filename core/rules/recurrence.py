@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Iterator
 from datetime import datetime, timedelta
+from functools import partial
 
 from ..model import LinkKind, RecordKind
 from .builtin import RecurrenceSettings
@@ -160,17 +161,23 @@ class RecurrenceEvaluator(Evaluator):
     ) -> tuple[str | None, str]:
         """The open problem this incident recurs under, and why; never one people unlinked
         it from."""
-        exemplar = placement.exemplar
-        candidates = [
-            (self.covered.get(cluster), self._match_words(placement.similarity)),
-            (exemplar.problem if exemplar else None, self._exemplar_words(exemplar)),
-            (self.clusters.problem_of(cluster), self._match_words(placement.similarity)),
-            (self._members_problem(members), self._match_words(placement.similarity)),
-        ]
-        for problem, why in candidates:
+        for problem, why in self._candidates(cluster, placement, members):
             if problem and problem not in facts.rejected_ids and self.catalog.is_open(problem):
-                return problem, why
+                return problem, why()
         return None, ""
+
+    def _candidates(
+        self, cluster: int, placement: Placement, members: Members
+    ) -> Iterator[tuple[str | None, Callable[[], str]]]:
+        """The problems an incident may recur under, most telling first, each with how
+        to say why (worded only for the one chosen: most incidents have none)."""
+        exemplar = placement.exemplar
+        similar = partial(self._match_words, placement.similarity)
+        yield self.covered.get(cluster), similar
+        if exemplar is not None:
+            yield exemplar.problem, partial(self._exemplar_words, exemplar)
+        yield self.clusters.problem_of(cluster), similar
+        yield self._members_problem(members), similar
 
     def _count(
         self, cluster: int, block: tuple[Hashable, ...], members: Members, now: datetime

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 #: Bits of a ticket's code: the signs of as many random projections of its embedding.
 CODE_BITS = 128
-_WORDS = CODE_BITS // 64
+_WORDS = 2
 #: How surely a pair exactly at the threshold survives the Hamming bound (more similar
 #: pairs more surely): z of the normal approximation, one-sided (0.995).
 _Z = 2.576
@@ -298,25 +298,25 @@ class SemanticIndex:
         if not near.size:
             return None
         near += start
-        if _WORDS > 1:
-            rest = np.bitwise_count(codes[1:, near] ^ query.codes[1:, None])
-            distance = first[near - start] + rest.sum(axis=0, dtype=np.uint16)
-            near = near[distance <= self._bound]
-        near = near[rows.alive[near]]
-        if live and near.size:
+        # 128 bits: the second word, for the rows the first let by.
+        distance = first[near - start] + np.bitwise_count(codes[1, near] ^ query.codes[1])
+        near = near[distance <= self._bound]
+        if live:  # live rows never die, they age
             near = near[rows.times[near] >= (query.when - self.horizon).timestamp()]
+        else:
+            near = near[rows.alive[near]]
         if not near.size:
             return None
+        # Rows hold unit vectors × 127: the products are cosines × 127.
         scores = rows.vectors[near].astype(np.float32) @ query.vector
-        scores *= 1.0 / 127.0
-        top = float(scores.max())
+        top = float(scores.max()) / 127.0
         if top < self.threshold:
-            return self._by_words(rows, near, scores, query)
-        tied = near[scores >= top]
+            return self._by_words(rows, near, scores / 127.0, query)
+        tied = near[scores >= top * 127.0]
         at = tied[np.argmin(rows.clusters[tied])] if tied.size > 1 else tied[0]
         if not live:
             return Found(rows.entries[at], top)
-        hits = rows.clusters[near[scores >= self.threshold]]
+        hits = rows.clusters[near[scores >= self.threshold * 127.0]]
         found = self.find(int(rows.clusters[at]))
         also = {self.find(int(c)) for c in np.unique(hits)} - {found} if hits.size > 1 else ()
         return Found(rows.entries[at], top, frozenset(also))
