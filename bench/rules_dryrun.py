@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/rules_dryrun.py 1000000
     .venv/bin/python bench/rules_dryrun.py --signals 100000   # what each signal adds
+    .venv/bin/python bench/rules_dryrun.py --seed 11 100000   # the same on another corpus
 
 Builds (once, cached in the temp folder) a SQLite store holding N incidents from the
 seeded corpus (bench/rules_corpus.py: recurring patterns in varied wordings mixed with
@@ -390,6 +391,9 @@ def measure(folder: Path, recurring: dict[str, Any], *, incremental: bool) -> di
 
 
 def main(argv: list[str]) -> None:
+    global SEED
+    if argv[:1] == ["--seed"]:  # another corpus of the same kind: a check on overfitting
+        SEED, argv = int(argv[1]), argv[2:]
     if argv[:1] == ["--run"]:
         print(json.dumps(run(Path(argv[1]), json.loads(argv[2]), argv[3] == "1")))
         return

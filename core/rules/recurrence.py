@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from ..model import LinkKind, RecordKind
 from .builtin import RecurrenceSettings
@@ -29,7 +32,14 @@ from .evaluator import Evaluator, evidence_of
 from .facts import FACT_FIELDS, TicketFacts
 from .proposals import AddLink, AnyProposal, CreateProblem, Evidence
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
 Members = deque[tuple[TicketFacts, float]]
+#: How alike, on average (cosine), the incidents that open a problem must be pairwise (or
+#: the rule's ``semantic_similarity``, if lower).
+COHESION = 0.8
+_COHESION_SAMPLE = 30
 _WEEK = 7 * 86400
 
 
@@ -107,13 +117,13 @@ class RecurrenceEvaluator(Evaluator):
             return merged
         problem, why = self._problem_for(facts, cluster, placement, members)
         if problem is not None:
-            if self.covered.get(cluster) is None:
+            if self.covered.get(cluster) is None and self._may_join(members):
                 # The cluster's first incident under a problem: the others it remembers
                 # are that cause too.
                 for member, _ in members:
                     if member is not facts:
                         merged += self._join(member, cluster, problem, why)
-            self.covered[cluster] = problem
+                self.covered[cluster] = problem
             self.catalog.link(facts.record_id, problem)
             self.clusters.learn(facts, cluster, problem)
             return [*merged, self._link(facts, problem, why)]
@@ -130,8 +140,12 @@ class RecurrenceEvaluator(Evaluator):
             theirs, ours = self.covered.get(source), self.covered.get(target)
             if theirs and ours and theirs != ours:
                 continue  # two problems: people (or rules) told them apart
-            joining = self.members.pop(source, deque())
+            joining = self.members.get(source, deque())
             kept = self.members.get(target, deque())
+            alone = kept if ours is None else joining if theirs is None else None
+            if theirs != ours and alone is not None and not self._may_join(alone):
+                continue  # a chain the rule found no cause in does not join a problem
+            self.members.pop(source, None)
             problem = theirs or ours
             if problem is not None:
                 self.covered.pop(source, None)
@@ -188,14 +202,31 @@ class RecurrenceEvaluator(Evaluator):
             return []  # most clusters, most of the time: nothing to count yet
         pending = [(m, s) for m, s in members if self.catalog.open_problem_of(m.record_id) is None]
         burst = [(m, s) for m, s in pending if m.opened_at >= now - settings.window]
-        if len(burst) >= settings.threshold:
+        if len(burst) >= settings.threshold and self._alike(burst):
             return [self._create(cluster, block, burst, steady=False)]
         if not settings.steady or len(pending) < settings.steady_threshold:
             return []
         weeks = {int(m.opened_at.timestamp() // _WEEK) for m, _ in pending}
-        if len(weeks) < settings.steady_weeks:
+        if len(weeks) < settings.steady_weeks or not self._alike(pending):
             return []
         return [self._create(cluster, block, pending, steady=True)]
+
+    def _may_join(self, members: Members) -> bool:
+        """Whether a cluster without a problem may join one: too few incidents to open
+        one, or alike enough to."""
+        settings = self.settings
+        return len(members) < min(settings.threshold, settings.steady_threshold) or self._alike(
+            list(members)
+        )
+
+    def _alike(self, found: list[tuple[TicketFacts, float]]) -> bool:
+        """Whether incidents that would open a problem are alike among themselves, not
+        only each like the one before: a chain of requests about one thing ("copy the
+        room speakerphone", "question about the speakerphone", …) is no cause."""
+        if not (self.by_title and self.settings.semantic):
+            return True
+        unit = _recent(found)
+        return _cohesion(unit, unit) >= min(COHESION, self.settings.semantic_similarity)
 
     def _members_problem(self, members: Members) -> str | None:
         """An open problem another rule gave a member since (a follow-up, say)."""
@@ -312,6 +343,25 @@ class RecurrenceEvaluator(Evaluator):
 
 #: What a problem a recurrence rule opens is titled: this, then its first incident's title.
 RECURRING_PREFIX = "Recurring: "
+
+
+def _recent(members: Iterable[tuple[TicketFacts, float]]) -> NDArray[np.float32]:
+    """The unit vectors of the last few incidents (COHESION_SAMPLE), one per row."""
+    vectors = [m.vector for m, _ in members if m.vector][-_COHESION_SAMPLE:]
+    rows = np.frombuffer(b"".join(vectors), np.int8).reshape(len(vectors), -1)
+    return rows.astype(np.float32) * (1.0 / 127.0)
+
+
+def _cohesion(some: NDArray[np.float32], others: NDArray[np.float32]) -> float:
+    """The mean cosine of the pairs of two groups of unit vectors (distinct pairs when
+    both are the same group); 1.0 when there is no pair."""
+    if some is others:
+        pairs = len(some) * (len(some) - 1)
+        total = float(some.sum(axis=0) @ some.sum(axis=0)) - float((some * some).sum())
+    else:
+        pairs = len(some) * len(others)
+        total = float(some.sum(axis=0) @ others.sum(axis=0))
+    return total / pairs if pairs else 1.0
 
 
 def _opened(member: tuple[TicketFacts, float]) -> datetime:

@@ -225,15 +225,15 @@ def worded(title: str, vector: np.ndarray, day: float) -> TicketFacts:
     return dataclasses.replace(ticket(title, day=day), vector=encode(vector))
 
 
-def two_meanings() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Two meanings at cosine 0.5, and the one between them (cosine 0.87 to each)."""
+def two_meanings(cosine: float = 0.7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two meanings at ``cosine``, and the one between them (0.92 to each at 0.7)."""
     rng = np.random.default_rng(3)
     first = rng.standard_normal(DIMENSIONS).astype(np.float32)
     first /= np.linalg.norm(first)
     other = rng.standard_normal(DIMENSIONS).astype(np.float32)
     other -= (other @ first) * first
     other /= np.linalg.norm(other)
-    second = 0.5 * first + np.sqrt(0.75) * other
+    second = cosine * first + np.sqrt(1 - cosine**2) * other
     between = (first + second) / np.linalg.norm(first + second)
     return first, second, between
 
@@ -260,3 +260,15 @@ def test_two_problems_are_never_merged() -> None:
     links = {p.record_id: p.target_id for p in made if isinstance(p, AddLink)}
     assert links[bridge.record_id] == one.problem_id
     assert links[later.record_id] == other.problem_id
+
+
+def test_a_chain_of_requests_about_one_thing_opens_no_problem() -> None:
+    # Each like the one before (0.85), the first and last far apart (0.45): on average
+    # they are not alike enough (0.72 < 0.8) to be one cause.
+    first, last, between = two_meanings(0.45)
+    chain = [
+        worded("copy the room speakerphone", first, 0),
+        worded("question about the room speakerphone", between, 0.2),
+        worded("sign the speakerphone form", last, 0.4),
+    ]
+    assert created(run({"r": RULE}, *chain)) == []
