@@ -186,7 +186,7 @@ class SemanticIndex:
         self._pinned: dict[Hashable, _Rows] = {}
         self._pinned_keys: set[Key] = set()
         self._clusters = 0
-        self._added = 0
+        self._keys_limit = 4096
         #: Clusters merged into others (union-find): a row keeps the id it was put with.
         self._parent: dict[int, int] = {}
 
@@ -245,9 +245,9 @@ class SemanticIndex:
         entry = Entry(block, cluster, when, record_id, words)
         rows.put(entry, query)
         self._keys[key] = entry
-        self._added += 1
-        if self._added % 4096 == 0:  # wordings past the horizon are found by no one
+        if len(self._keys) > self._keys_limit:  # wordings past the horizon: found by none
             self._prune_keys(when)
+            self._keys_limit = max(4096, 2 * len(self._keys))
         return entry, live, pinned
 
     def pin(self, entry: Entry, vector: bytes, problem: str, text: str) -> bool:
