@@ -11,6 +11,10 @@ Incidents are grouped by the rule's ``fingerprint``: ``title`` compares what tic
 fingerprint groups every incident the ``when`` filter lets through. What people do is
 evidence too: the incidents linked to a problem, in any tool, are exemplars a new
 incident is compared with, and a link people removed is never proposed again.
+
+By meaning, clusters are joined when an incident is as close to both (one cause found
+twice), unless each has its own problem; and a cluster opens a problem only if its
+incidents are alike on average (``COHESION``), not merely each like the one before.
 """
 
 from __future__ import annotations

@@ -4,15 +4,17 @@ Tickets are clustered as they arrive, as in :mod:`itsmhub.rules.index` (a ticket
 the cluster of its most similar predecessor at or above the threshold, else starts one),
 but on the cosine of their embeddings (``itsmhub.rules.embedding``), so "VPN keeps
 dropping" finds "remote access tunnel disconnects randomly". A ticket whose masked title
-is already in the index joins that entry's cluster at once: the exact signal.
+is already in the index joins that entry's cluster at once: the exact signal. A ticket as
+similar to rows of other clusters is reported with them (``Found.also``), so the caller
+may merge them (:meth:`SemanticIndex.merge`, a union-find over cluster ids).
 
-Candidates come from a scan of short binary codes, within the rule's blocking key: each
-ticket keeps a SimHash of its embedding (CODE_BITS sign bits of random projections) and
-one of its title's words. Two embeddings at cosine c differ in a share arccos(c)/π of
-their bits, so a Hamming distance bound keeps a pair at the threshold with probability
-RECALL and lets very few unrelated ones through; the survivors are checked exactly. The
-scan is one XOR and one popcount over the block's recent rows: its cost grows with the
-block's window, a few kilobytes, not with buckets that fill as tickets get denser.
+Candidates come from a scan of short binary codes within the rule's blocking key: each
+row keeps a SimHash of its embedding (CODE_BITS sign bits of random projections). Two
+embeddings at cosine c differ in a share arccos(c)/π of their bits, so a bound on the
+Hamming distance keeps a pair at the threshold with probability 0.995 and lets few
+unrelated ones through; the survivors are checked exactly in one matrix product. The scan
+is an XOR and a popcount over the block's recent rows: its cost follows the block's
+window, a few kilobytes, not buckets that fill as the history gets denser.
 
 Memory follows the horizon, not the history: each block keeps its rows in arrival order
 and drops the ones older than the horizon from the front. *Pinned* rows (a problem's
