@@ -9,7 +9,7 @@ incidents linked to it, by rules or by people) past the window.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,7 +54,15 @@ class Clusters:
         self._problem_of: dict[int, str] = {}
         self._forgotten: set[tuple[str, str]] = set()
 
-    def place(self, facts: TicketFacts, block: tuple[Hashable, ...], when: datetime) -> Placement:
+    def place(
+        self,
+        facts: TicketFacts,
+        block: tuple[Hashable, ...],
+        when: datetime,
+        settled: Callable[[int], bool] | None = None,
+    ) -> Placement:
+        """Where an incident goes; ``settled`` tells the clusters that have their problem
+        already (an incident joining one needs no exemplar to find it)."""
         if not self.semantic:
             match = self.words.add(block, facts.text, facts.signature, when)
             self._lexical[facts.record_id] = (block, facts.text)
@@ -67,7 +75,7 @@ class Clusters:
             return Placement(match.cluster, match.similarity, exemplar)
         words = self.words.words_of(block, facts.text)
         entry, live, pinned = self.vectors.add(
-            block, facts.text, facts.vector, when, facts.record_id, words
+            block, facts.text, facts.vector, when, facts.record_id, words, settled
         )
         exemplar = None
         if pinned is not None and pinned.entry.problem:

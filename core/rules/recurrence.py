@@ -101,7 +101,7 @@ class RecurrenceEvaluator(Evaluator):
         self._expire(facts.opened_at)
         block = self.block_of(facts)
         if self.by_title:
-            placement = self.clusters.place(facts, block, facts.opened_at)
+            placement = self.clusters.place(facts, block, facts.opened_at, self._settled)
         else:
             placement = Placement(self.exact.setdefault(block, len(self.exact) + 1), 1.0, None)
         self.placed[facts.record_id] = placement
@@ -132,6 +132,10 @@ class RecurrenceEvaluator(Evaluator):
             self.clusters.learn(facts, cluster, problem)
             return [*merged, self._link(facts, problem, why)]
         return merged + self._count(cluster, block, members, facts.opened_at)
+
+    def _settled(self, cluster: int) -> bool:
+        problem = self.covered.get(cluster)
+        return problem is not None and self.catalog.is_open(problem)
 
     def _merge(self, cluster: int, others: frozenset[int]) -> tuple[int, list[AnyProposal]]:
         """The incident is as similar to incidents of other clusters as to its own: they

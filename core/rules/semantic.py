@@ -25,7 +25,7 @@ service given): a problem's wordings are worth a look from anywhere.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -224,9 +224,11 @@ class SemanticIndex:
         when: datetime,
         record_id: str,
         words: frozenset[str] = frozenset(),
+        settled: Callable[[int], bool] | None = None,
     ) -> tuple[Entry, Found | None, Found | None]:
         """Place a ticket (its fingerprint text and vector) seen at ``when``: its entry,
-        and the best live and the best pinned match it was compared with."""
+        and the best live and the best pinned match it was compared with. Exemplars are
+        not searched when the ticket joins a cluster ``settled`` says has its problem."""
         key = (block, text)
         rows = self._live.get(block)
         if rows is None:
@@ -242,8 +244,10 @@ class SemanticIndex:
             self._keys[key] = entry
             return entry, Found(known, 1.0), None
         live = self._best(rows, query, live=True)
-        pinned = self._best(self._pinned.get(_search_block(block)), query, live=False)
         cluster = self.find(live.entry.cluster) if live is not None else self.new_cluster()
+        pinned = None
+        if live is None or settled is None or not settled(cluster):
+            pinned = self._best(self._pinned.get(_search_block(block)), query, live=False)
         entry = Entry(block, cluster, when, record_id, words)
         rows.put(entry, query)
         self._keys[key] = entry
