@@ -106,7 +106,7 @@ class RecurrenceSettings(RuleSettings):
     similarity: float = Field(0.7, gt=0, le=1, description="title word similarity (Jaccard)")
     semantic: bool = Field(True, description="compare meaning (embeddings), not only words")
     semantic_similarity: float = Field(
-        0.85, gt=0, le=1, description="cosine of title and description embeddings needed"
+        0.84, gt=0, le=1, description="cosine of title and description embeddings needed"
     )
     steady: bool = Field(True, description="also open problems for slow, steady recurrences")
     steady_threshold: int = Field(4, ge=2, description="how many incidents make a steady one")

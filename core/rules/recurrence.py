@@ -11,13 +11,22 @@ Incidents are grouped by the rule's ``fingerprint``: ``title`` compares what tic
 fingerprint groups every incident the ``when`` filter lets through. What people do is
 evidence too: the incidents linked to a problem, in any tool, are exemplars a new
 incident is compared with, and a link people removed is never proposed again.
+
+By meaning, clusters are joined when an incident is as close to both (one cause found
+twice), unless each has its own problem; and a cluster opens a problem only if its
+incidents are alike on average (``COHESION``), not merely each like the one before.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from ..model import LinkKind, RecordKind
 from .builtin import RecurrenceSettings
@@ -27,7 +36,14 @@ from .evaluator import Evaluator, evidence_of
 from .facts import FACT_FIELDS, TicketFacts
 from .proposals import AddLink, AnyProposal, CreateProblem, Evidence
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
 Members = deque[tuple[TicketFacts, float]]
+#: How alike, on average (cosine), the incidents that open a problem must be pairwise (or
+#: the rule's ``semantic_similarity``, if lower).
+COHESION = 0.8
+_COHESION_SAMPLE = 30
 _WEEK = 7 * 86400
 
 
@@ -85,11 +101,14 @@ class RecurrenceEvaluator(Evaluator):
         self._expire(facts.opened_at)
         block = self.block_of(facts)
         if self.by_title:
-            placement = self.clusters.place(facts, block, facts.opened_at)
+            placement = self.clusters.place(facts, block, facts.opened_at, self._settled)
         else:
             placement = Placement(self.exact.setdefault(block, len(self.exact) + 1), 1.0, None)
         self.placed[facts.record_id] = placement
         cluster = placement.cluster
+        merged: list[AnyProposal] = []
+        if placement.also:
+            cluster, merged = self._merge(cluster, placement.also)
         self.cluster_of[facts.record_id] = cluster
         members = self.members.setdefault(cluster, deque())
         members.append((facts, placement.similarity))
@@ -99,31 +118,88 @@ class RecurrenceEvaluator(Evaluator):
             # Linked already, by people or another rule: its wording is the problem's.
             self.covered.setdefault(cluster, linked)
             self.clusters.learn(facts, cluster, linked)
-            return []
+            return merged
         problem, why = self._problem_for(facts, cluster, placement, members)
         if problem is not None:
-            self.covered[cluster] = problem
+            if self.covered.get(cluster) is None and self._may_join(members):
+                # The cluster's first incident under a problem: the others it remembers
+                # are that cause too.
+                for member, _ in members:
+                    if member is not facts:
+                        merged += self._join(member, cluster, problem, why)
+                self.covered[cluster] = problem
             self.catalog.link(facts.record_id, problem)
             self.clusters.learn(facts, cluster, problem)
-            return [self._link(facts, problem, why)]
-        return self._count(cluster, block, members, facts.opened_at)
+            return [*merged, self._link(facts, problem, why)]
+        return merged + self._count(cluster, block, members, facts.opened_at)
+
+    def _settled(self, cluster: int) -> bool:
+        problem = self.covered.get(cluster)
+        return problem is not None and self.catalog.is_open(problem)
+
+    def _merge(self, cluster: int, others: frozenset[int]) -> tuple[int, list[AnyProposal]]:
+        """The incident is as similar to incidents of other clusters as to its own: they
+        are one cause found twice, and become one cluster (single linkage), unless each
+        already has its own problem. The incidents of the one that had no problem join
+        the other's. Returns the incident's cluster now, and those links."""
+        target = min(cluster, *others)
+        proposals: list[AnyProposal] = []
+        for source in sorted({cluster, *others} - {target}):
+            theirs, ours = self.covered.get(source), self.covered.get(target)
+            if theirs and ours and theirs != ours:
+                continue  # two problems: people (or rules) told them apart
+            joining = self.members.get(source, deque())
+            kept = self.members.get(target, deque())
+            alone = kept if ours is None else joining if theirs is None else None
+            if theirs != ours and alone is not None and not self._may_join(alone):
+                continue  # a chain the rule found no cause in does not join a problem
+            self.members.pop(source, None)
+            problem = theirs or ours
+            if problem is not None:
+                self.covered.pop(source, None)
+                self.covered[target] = problem
+                why = f"found alike incidents under {self._name(problem)}"
+                for member, _ in kept if ours is None else joining:
+                    proposals += self._join(member, target, problem, why)
+            for member, _ in joining:
+                self.cluster_of[member.record_id] = target
+            self.members[target] = deque(heapq.merge(kept, joining, key=_opened))
+            self.clusters.merge(source, target)
+        return self.clusters.find(cluster), proposals
+
+    def _join(self, member: TicketFacts, cluster: int, problem: str, why: str) -> list[AddLink]:
+        """Link a remembered incident not under an open problem yet, unless people
+        unlinked it from that one."""
+        if problem in member.rejected_ids or self.catalog.open_problem_of(member.record_id):
+            return []
+        if not self.catalog.is_open(problem):
+            return []
+        self.catalog.link(member.record_id, problem)
+        self.clusters.learn(member, cluster, problem)
+        return [self._link(member, problem, f"recurs: same cause ({why})")]
 
     def _problem_for(
         self, facts: TicketFacts, cluster: int, placement: Placement, members: Members
     ) -> tuple[str | None, str]:
         """The open problem this incident recurs under, and why; never one people unlinked
         it from."""
-        exemplar = placement.exemplar
-        candidates = [
-            (self.covered.get(cluster), self._match_words(placement.similarity)),
-            (exemplar.problem if exemplar else None, self._exemplar_words(exemplar)),
-            (self.clusters.problem_of(cluster), self._match_words(placement.similarity)),
-            (self._members_problem(members), self._match_words(placement.similarity)),
-        ]
-        for problem, why in candidates:
+        for problem, why in self._candidates(cluster, placement, members):
             if problem and problem not in facts.rejected_ids and self.catalog.is_open(problem):
-                return problem, why
+                return problem, why()
         return None, ""
+
+    def _candidates(
+        self, cluster: int, placement: Placement, members: Members
+    ) -> Iterator[tuple[str | None, Callable[[], str]]]:
+        """The problems an incident may recur under, most telling first, each with how
+        to say why (worded only for the one chosen: most incidents have none)."""
+        exemplar = placement.exemplar
+        similar = partial(self._match_words, placement.similarity)
+        yield self.covered.get(cluster), similar
+        if exemplar is not None:
+            yield exemplar.problem, partial(self._exemplar_words, exemplar)
+        yield self.clusters.problem_of(cluster), similar
+        yield self._members_problem(members), similar
 
     def _count(
         self, cluster: int, block: tuple[Hashable, ...], members: Members, now: datetime
@@ -134,14 +210,31 @@ class RecurrenceEvaluator(Evaluator):
             return []  # most clusters, most of the time: nothing to count yet
         pending = [(m, s) for m, s in members if self.catalog.open_problem_of(m.record_id) is None]
         burst = [(m, s) for m, s in pending if m.opened_at >= now - settings.window]
-        if len(burst) >= settings.threshold:
+        if len(burst) >= settings.threshold and self._alike(burst):
             return [self._create(cluster, block, burst, steady=False)]
         if not settings.steady or len(pending) < settings.steady_threshold:
             return []
         weeks = {int(m.opened_at.timestamp() // _WEEK) for m, _ in pending}
-        if len(weeks) < settings.steady_weeks:
+        if len(weeks) < settings.steady_weeks or not self._alike(pending):
             return []
         return [self._create(cluster, block, pending, steady=True)]
+
+    def _may_join(self, members: Members) -> bool:
+        """Whether a cluster without a problem may join one: too few incidents to open
+        one, or alike enough to."""
+        settings = self.settings
+        return len(members) < min(settings.threshold, settings.steady_threshold) or self._alike(
+            list(members)
+        )
+
+    def _alike(self, found: list[tuple[TicketFacts, float]]) -> bool:
+        """Whether incidents that would open a problem are alike among themselves, not
+        only each like the one before: a chain of requests about one thing ("copy the
+        room speakerphone", "question about the speakerphone", …) is no cause."""
+        if not (self.by_title and self.settings.semantic):
+            return True
+        unit = _recent(found)
+        return _cohesion(unit, unit) >= min(COHESION, self.settings.semantic_similarity)
 
     def _members_problem(self, members: Members) -> str | None:
         """An open problem another rule gave a member since (a follow-up, say)."""
@@ -159,11 +252,13 @@ class RecurrenceEvaluator(Evaluator):
             return  # the common case, once per ticket
         while expiry and expiry[0][0] < horizon:
             _, cluster = expiry.popleft()
+            cluster = self.clusters.find(cluster)
             members = self.members.get(cluster)
             while members and members[0][0].opened_at < horizon:
                 old, _ = members.popleft()
                 self.cluster_of.pop(old.record_id, None)
                 self.placed.pop(old.record_id, None)
+                self.clusters.drop(old.record_id)
             if not members:
                 self.members.pop(cluster, None)
                 self.covered.pop(cluster, None)  # its exemplars keep its problem
@@ -256,6 +351,29 @@ class RecurrenceEvaluator(Evaluator):
 
 #: What a problem a recurrence rule opens is titled: this, then its first incident's title.
 RECURRING_PREFIX = "Recurring: "
+
+
+def _recent(members: Iterable[tuple[TicketFacts, float]]) -> NDArray[np.float32]:
+    """The unit vectors of the last few incidents (COHESION_SAMPLE), one per row."""
+    vectors = [m.vector for m, _ in members if m.vector][-_COHESION_SAMPLE:]
+    rows = np.frombuffer(b"".join(vectors), np.int8).reshape(len(vectors), -1)
+    return rows.astype(np.float32) * (1.0 / 127.0)
+
+
+def _cohesion(some: NDArray[np.float32], others: NDArray[np.float32]) -> float:
+    """The mean cosine of the pairs of two groups of unit vectors (distinct pairs when
+    both are the same group); 1.0 when there is no pair."""
+    if some is others:
+        pairs = len(some) * (len(some) - 1)
+        total = float(some.sum(axis=0) @ some.sum(axis=0)) - float((some * some).sum())
+    else:
+        pairs = len(some) * len(others)
+        total = float(some.sum(axis=0) @ others.sum(axis=0))
+    return total / pairs if pairs else 1.0
+
+
+def _opened(member: tuple[TicketFacts, float]) -> datetime:
+    return member[0].opened_at
 
 
 def _days(span: timedelta) -> str:

@@ -4,26 +4,31 @@ Tickets are clustered as they arrive, as in :mod:`itsmhub.rules.index` (a ticket
 the cluster of its most similar predecessor at or above the threshold, else starts one),
 but on the cosine of their embeddings (``itsmhub.rules.embedding``), so "VPN keeps
 dropping" finds "remote access tunnel disconnects randomly". A ticket whose masked title
-is already in the index joins that entry's cluster at once: the exact signal.
+is already in the index joins that entry's cluster at once: the exact signal. A ticket as
+similar to rows of other clusters is reported with them (``Found.also``), so the caller
+may merge them (:meth:`SemanticIndex.merge`, a union-find over cluster ids).
 
-Candidates come from random-hyperplane LSH: BANDS bands of BITS sign bits each, keyed by
-the rule's blocking key, so two tickets at cosine 0.8 are candidates with probability
-0.93 (0.98 at 0.85), two unrelated ones (cosine 0.2) with probability 0.08; candidates
-are then checked exactly, in one matrix product. No rule compares all pairs.
+Candidates come from a scan of short binary codes within the rule's blocking key: each
+row keeps a SimHash of its embedding (CODE_BITS sign bits of random projections). Two
+embeddings at cosine c differ in a share arccos(c)/π of their bits, so a bound on the
+Hamming distance keeps a pair at the threshold with probability 0.995 and lets few
+unrelated ones through; the survivors are checked exactly in one matrix product. The scan
+is an XOR and a popcount over the block's recent rows: its cost follows the block's
+window, a few kilobytes, not buckets that fill as the history gets denser.
 
-Memory follows the horizon, not the history: two generations, each one horizon long,
-dropped whole. *Pinned* entries (a problem's exemplars) stay past it, and are also found
-from tickets that lack the blocking key (no service given): a problem's wordings are
-worth a look from anywhere.
+Memory follows the horizon, not the history: each block keeps its rows in arrival order
+and drops the ones older than the horizon from the front. *Pinned* rows (a problem's
+exemplars) stay past it, and are also found from tickets that lack the blocking key (no
+service given): a problem's wordings are worth a look from anywhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import repeat
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,14 +37,25 @@ from .embedding import DIMENSIONS
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-BANDS = 24
-BITS = 10
-#: Fixed, so that an index built today buckets as one built next year.
+#: Bits of a ticket's code: the signs of as many random projections of its embedding.
+CODE_BITS = 128
+_WORDS = 2
+#: How surely a pair exactly at the threshold survives the Hamming bound (more similar
+#: pairs more surely): z of the normal approximation, one-sided (0.995).
+_Z = 2.576
+#: The first word of the code is checked alone first, with a looser bound (0.999).
+_Z_FIRST = 3.09
+#: Fixed, so that codes made today compare with codes made next year.
 PLANES_SEED = 20261201
-_PLANES = np.random.default_rng(PLANES_SEED).standard_normal((BANDS * BITS, DIMENSIONS))
+_PLANES = np.random.default_rng(PLANES_SEED).standard_normal((CODE_BITS, DIMENSIONS))
 _PLANES = _PLANES.astype(np.float32)
-_WEIGHTS = (1 << np.arange(BITS)).astype(np.int64)
-_OFFSETS = np.arange(BANDS, dtype=np.int64) << BITS
+#: An incident this close to an exemplar of its problem is no new exemplar of it: the
+#: few a problem keeps are distinct wordings.
+DUPLICATE = 0.95
+#: How near in meaning two tickets must be for their words to be compared, and how many
+#: of the nearest are.
+NEAR = 0.75
+_WORD_CHECKS = 3
 #: Blocks whose key holds a missing value search pinned entries of every block.
 ANY_BLOCK = ("*any*",)
 
@@ -48,61 +64,111 @@ Key = tuple[Hashable, str]
 
 @dataclass(slots=True)
 class Entry:
-    """One distinct wording: its cluster, its row in the generation's matrix."""
+    """One wording: its block, its cluster, when it was seen, by which ticket."""
 
     block: Hashable
-    row: int
     cluster: int
     last_seen: datetime
     record_id: str
     words: frozenset[str] = frozenset()
     problem: str | None = None  # set on pinned exemplars
-    dead: bool = False  # an exemplar people unlinked
 
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """The best match of a query: the entry and its cosine."""
+    """The best match of a query: the entry and its cosine (or word similarity)."""
 
     entry: Entry
     score: float
+    #: The clusters of the other entries at or above the threshold (live matches only).
+    also: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)
-class _Generation:
-    started: datetime | None = None
-    entries: dict[Key, Entry] = field(default_factory=dict)
-    rows: list[Entry] = field(default_factory=list)
-    buckets: dict[Hashable, dict[int, list[int]]] = field(default_factory=dict)
-    matrix: NDArray[np.int8] = field(default_factory=lambda: np.empty((64, DIMENSIONS), np.int8))
-
-    def put(self, key: Key, vector: NDArray[np.int8], codes: list[int], entry: Entry) -> Entry:
-        if len(self.rows) == len(self.matrix):
-            self.matrix = np.concatenate([self.matrix, np.empty_like(self.matrix)])
-        entry.row = len(self.rows)
-        self.matrix[entry.row] = vector
-        self.rows.append(entry)
-        self.entries[key] = entry
-        for block in _blocks_of(entry):
-            buckets = self.buckets.setdefault(block, {})
-            for code in codes:
-                rows = buckets.get(code)
-                if rows is None:
-                    buckets[code] = [entry.row]
-                else:
-                    rows.append(entry.row)
-        return entry
+class _Query:
+    vector: NDArray[np.float32]
+    codes: NDArray[np.uint64]
+    when: datetime
+    words: frozenset[str] = frozenset()
 
 
-def _blocks_of(entry: Entry) -> tuple[Hashable, ...]:
-    # Pinned entries are findable from anywhere: a query without a blocking key asks ANY.
-    return (entry.block, ANY_BLOCK) if entry.problem is not None else (entry.block,)
+def _empty(shape: tuple[int, ...], dtype: type) -> NDArray[Any]:
+    return np.zeros(shape, dtype)
 
 
-def codes_of(vector: NDArray[np.int8]) -> list[int]:
-    """The LSH bucket codes of a vector, one per band."""
-    bits = (_PLANES @ vector.astype(np.float32)) > 0
-    return (bits.reshape(BANDS, BITS) @ _WEIGHTS + _OFFSETS).tolist()
+@dataclass(slots=True)
+class _Rows:
+    """A block's rows in arrival order; rows before ``start`` are past the horizon.
+
+    Codes are kept word-major (one contiguous array per 64 bits), so the first word of
+    every row is scanned at memory speed and the others only for the rows it lets by."""
+
+    codes: NDArray[np.uint64] = field(default_factory=lambda: _empty((_WORDS, 16), np.uint64))
+    vectors: NDArray[np.int8] = field(default_factory=lambda: _empty((16, DIMENSIONS), np.int8))
+    times: NDArray[np.float64] = field(default_factory=lambda: _empty((16,), np.float64))
+    clusters: NDArray[np.int64] = field(default_factory=lambda: _empty((16,), np.int64))
+    alive: NDArray[np.bool_] = field(default_factory=lambda: _empty((16,), np.bool_))
+    entries: list[Entry] = field(default_factory=list)
+    start: int = 0
+
+    def put(self, entry: Entry, query: _Query) -> None:
+        at = len(self.entries)
+        if at == len(self.times):
+            self._grow()
+            at = len(self.entries)
+        self.codes[:, at] = query.codes
+        self.vectors[at] = np.rint(query.vector * 127.0)
+        self.times[at] = entry.last_seen.timestamp()
+        self.clusters[at] = entry.cluster
+        self.alive[at] = True
+        self.entries.append(entry)
+
+    def kill(self, entry: Entry) -> None:
+        for at, other in enumerate(self.entries):
+            if other is entry:
+                self.alive[at] = False
+
+    def expire(self, before: float) -> None:
+        """Move ``start`` past the rows seen before ``before`` (arrival order is about
+        time order; a late straggler is dropped with its neighbours)."""
+        size = len(self.entries)
+        if self.start < size and self.times[self.start] < before:
+            self.start += int(np.searchsorted(self.times[self.start : size], before))
+
+    def _grow(self) -> None:
+        size, start = len(self.entries), self.start
+        live = size - start
+        # Half of it expired: cut the front instead of growing.
+        capacity = len(self.times) * (1 if start >= live else 2)
+        self.codes = _moved(self.codes[:, start:size], (_WORDS, capacity), axis=1)
+        self.vectors = _moved(self.vectors[start:size], (capacity, DIMENSIONS))
+        self.times = _moved(self.times[start:size], (capacity,))
+        self.clusters = _moved(self.clusters[start:size], (capacity,))
+        self.alive = _moved(self.alive[start:size], (capacity,))
+        self.entries = self.entries[start:]
+        self.start = 0
+
+
+def _moved(rows: NDArray[Any], shape: tuple[int, ...], axis: int = 0) -> NDArray[Any]:
+    grown = np.zeros(shape, rows.dtype)
+    if axis == 0:
+        grown[: rows.shape[0]] = rows
+    else:
+        grown[:, : rows.shape[1]] = rows
+    return grown
+
+
+def codes_of(vector: NDArray[np.float32]) -> NDArray[np.uint64]:
+    """A vector's code: the signs of its projections on CODE_BITS fixed random planes."""
+    return np.packbits(_PLANES @ vector > 0).view(np.uint64)
+
+
+def hamming_bound(similarity: float, bits: int, z: float = _Z) -> int:
+    """The most bits two codes may differ in when their vectors are ``similarity`` apart
+    in cosine, but for a few such pairs (z: the normal approximation's quantile)."""
+    share = math.acos(max(-1.0, min(1.0, similarity))) / math.pi
+    spread = math.sqrt(bits * share * (1 - share))
+    return math.ceil(bits * share + z * spread)
 
 
 class SemanticIndex:
@@ -110,23 +176,45 @@ class SemanticIndex:
 
     def __init__(self, threshold: float, horizon: timedelta, *, lexical: float = 1.0) -> None:
         self.threshold = threshold
-        #: Word similarity (Jaccard) that also counts, for what the model reads apart: a
-        #: title that names an unknown login, say. Checked on the nearest candidates only.
+        #: Word similarity (Jaccard) that also counts between tickets whose meanings are
+        #: near (cosine ≥ NEAR), for what the model reads apart: a title naming a login
+        #: the hub does not know, say.
         self.lexical = lexical
-        self._floor = min(threshold, 0.5)
         self.horizon = horizon
-        self._current = _Generation()
-        self._previous = _Generation()
-        self._pinned = _Generation()
+        self._bound = hamming_bound(threshold, CODE_BITS)
+        self._first = hamming_bound(threshold, 64, _Z_FIRST)
+        self._live: dict[Hashable, _Rows] = {}
+        self._keys: dict[Key, Entry] = {}
+        self._pinned: dict[Hashable, _Rows] = {}
+        self._pinned_keys: set[Key] = set()
         self._clusters = 0
-        self._rotate_at: datetime | None = None
+        self._keys_limit = 4096
+        #: Clusters merged into others (union-find): a row keeps the id it was put with.
+        self._parent: dict[int, int] = {}
 
     def __len__(self) -> int:
-        return sum(len(g.entries) for g in (self._current, self._previous, self._pinned))
+        live = sum(len(rows.entries) - rows.start for rows in self._live.values())
+        return live + len(self._pinned_keys)
 
     def new_cluster(self) -> int:
         self._clusters += 1
         return self._clusters
+
+    def find(self, cluster: int) -> int:
+        """The cluster a cluster id now belongs to (itself, unless merged)."""
+        parent = self._parent
+        root = cluster
+        while root in parent:
+            root = parent[root]
+        while cluster != root:  # shorten the path for next time
+            parent[cluster], cluster = root, parent[cluster]
+        return root
+
+    def merge(self, source: int, target: int) -> None:
+        """From now on, ``source``'s rows belong to ``target``."""
+        source, target = self.find(source), self.find(target)
+        if source != target:
+            self._parent[source] = target
 
     def add(
         self,
@@ -136,115 +224,135 @@ class SemanticIndex:
         when: datetime,
         record_id: str,
         words: frozenset[str] = frozenset(),
+        settled: Callable[[int], bool] | None = None,
     ) -> tuple[Entry, Found | None, Found | None]:
         """Place a ticket (its fingerprint text and vector) seen at ``when``: its entry,
-        and the best live and the best pinned match it was compared with."""
-        if self._rotate_at is None or when >= self._rotate_at:
-            self._rotate(when)
+        and the best live and the best pinned match it was compared with. Exemplars are
+        not searched when the ticket joins a cluster ``settled`` says has its problem."""
         key = (block, text)
-        entry = self._current.entries.get(key) or self._previous.entries.get(key)
-        if entry is not None and entry.last_seen >= when - self.horizon:
-            entry.last_seen = max(entry.last_seen, when)
-            if key not in self._current.entries:  # keep it past the next rotation
-                self._current.put(key, self._row(entry), codes_of(self._row(entry)), entry)
-            return entry, Found(entry, 1.0), None
-        query = np.frombuffer(vector, np.int8) if vector else np.zeros(DIMENSIONS, np.int8)
-        codes = codes_of(query)
-        live = self._best(block, query, codes, when, (self._current, self._previous), words)
-        pinned = self._best(_search_block(block), query, codes, when, (self._pinned,), words)
-        cluster = live.entry.cluster if live is not None else self.new_cluster()
-        fresh = Entry(block, 0, cluster, when, record_id, words)
-        self._current.put(key, query, codes, fresh)
-        return fresh, live, pinned
+        rows = self._live.get(block)
+        if rows is None:
+            rows = self._live[block] = _Rows()
+        rows.expire((when - self.horizon).timestamp())
+        query = _query(vector, when, words)
+        known = self._keys.get(key)
+        if known is not None and known.last_seen >= when - self.horizon:
+            # The same title again: its cluster. Its row still counts: the description
+            # may say the same in other words, which later tickets may use.
+            entry = Entry(block, self.find(known.cluster), when, record_id, words)
+            rows.put(entry, query)
+            self._keys[key] = entry
+            return entry, Found(known, 1.0), None
+        live = self._best(rows, query, live=True)
+        cluster = self.find(live.entry.cluster) if live is not None else self.new_cluster()
+        pinned = None
+        if live is None or settled is None or not settled(cluster):
+            pinned = self._best(self._pinned.get(_search_block(block)), query, live=False)
+        entry = Entry(block, cluster, when, record_id, words)
+        rows.put(entry, query)
+        self._keys[key] = entry
+        if len(self._keys) > self._keys_limit:  # wordings past the horizon: found by none
+            self._prune_keys(when)
+            self._keys_limit = max(4096, 2 * len(self._keys))
+        return entry, live, pinned
 
-    def pin(self, entry: Entry, vector: bytes, problem: str, text: str) -> None:
-        """Keep an entry's wording past the horizon, as an exemplar of ``problem``."""
+    def pin(self, entry: Entry, vector: bytes, problem: str, text: str) -> bool:
+        """Keep an entry's wording past the horizon, as an exemplar of ``problem``; False
+        if that title is one already."""
         key = (entry.block, f"{problem}\x1f{text}")
-        if key in self._pinned.entries:
-            return
+        if key in self._pinned_keys:
+            return False
+        self._pinned_keys.add(key)
         pinned = Entry(
-            entry.block, 0, entry.cluster, entry.last_seen, entry.record_id, entry.words, problem
+            entry.block, entry.cluster, entry.last_seen, entry.record_id, entry.words, problem
         )
-        query = np.frombuffer(vector, np.int8)
-        self._pinned.put(key, query, codes_of(query), pinned)
+        query = _query(vector, entry.last_seen, entry.words)
+        # Pinned entries are findable from anywhere: a query without a blocking key asks ANY.
+        for block in (entry.block, ANY_BLOCK):
+            rows = self._pinned.get(block)
+            if rows is None:
+                rows = self._pinned[block] = _Rows()
+            rows.put(pinned, query)
+        return True
+
+    def exemplars_of(self, problem: str) -> list[str]:
+        """The incidents whose wordings are kept as exemplars of ``problem``."""
+        rows = self._pinned.get(ANY_BLOCK)
+        entries = rows.entries if rows is not None else []
+        return [
+            e.record_id for at, e in enumerate(entries) if e.problem == problem and rows.alive[at]
+        ]
 
     def forget(self, record_id: str, problems: set[str]) -> None:
         """Drop the exemplars of ``problems`` made from that incident."""
-        for entry in self._pinned.rows:
-            if entry.record_id == record_id and entry.problem in problems:
-                entry.dead = True
+        for rows in self._pinned.values():
+            for entry in rows.entries:
+                if entry.record_id == record_id and entry.problem in problems:
+                    rows.kill(entry)
 
-    def nearest_pinned(self, block: Hashable, vector: bytes, when: datetime) -> Found | None:
-        """The most similar pinned exemplar, whatever its age; None below threshold."""
-        if not self._pinned.entries or not vector:
+    def _best(self, rows: _Rows | None, query: _Query, *, live: bool) -> Found | None:
+        """The most similar entry at or above the threshold; ties go to the older
+        cluster. Pure array work: however many rows are near, one entry is looked at."""
+        if rows is None:
             return None
-        query = np.frombuffer(vector, np.int8)
-        return self._best(_search_block(block), query, codes_of(query), when, (self._pinned,))
+        start, size = rows.start, len(rows.entries)
+        if start >= size:
+            return None
+        codes = rows.codes
+        first = np.bitwise_count(codes[0, start:size] ^ query.codes[0])
+        near = np.flatnonzero(first <= self._first)
+        if not near.size:
+            return None
+        near += start
+        # 128 bits: the second word, for the rows the first let by.
+        distance = first[near - start] + np.bitwise_count(codes[1, near] ^ query.codes[1])
+        near = near[distance <= self._bound]
+        if live:  # live rows never die, they age
+            near = near[rows.times[near] >= (query.when - self.horizon).timestamp()]
+        else:
+            near = near[rows.alive[near]]
+        if not near.size:
+            return None
+        # Rows hold unit vectors × 127: the products are cosines × 127.
+        scores = rows.vectors[near].astype(np.float32) @ query.vector
+        top = float(scores.max()) / 127.0
+        if top < self.threshold:
+            return self._by_words(rows, near, scores / 127.0, query)
+        tied = near[scores >= top * 127.0]
+        at = tied[np.argmin(rows.clusters[tied])] if tied.size > 1 else tied[0]
+        if not live:
+            return Found(rows.entries[at], top)
+        hits = rows.clusters[near[scores >= self.threshold * 127.0]]
+        found = self.find(int(rows.clusters[at]))
+        also = {self.find(int(c)) for c in np.unique(hits)} - {found} if hits.size > 1 else ()
+        return Found(rows.entries[at], top, frozenset(also))
 
-    def _row(self, entry: Entry) -> NDArray[np.int8]:
-        for generation in (self._current, self._previous):
-            rows = generation.rows
-            if entry.row < len(rows) and rows[entry.row] is entry:
-                return generation.matrix[entry.row]
-        raise LookupError("entry not in a live generation")  # pragma: no cover
-
-    def _best(
-        self,
-        block: Hashable,
-        query: NDArray[np.int8],
-        codes: list[int],
-        when: datetime,
-        generations: tuple[_Generation, ...],
-        words: frozenset[str] = frozenset(),
+    def _by_words(
+        self, rows: _Rows, near: NDArray[np.intp], scores: NDArray[np.float32], query: _Query
     ) -> Found | None:
-        """The most similar entry at or above the threshold (by meaning, or by words for
-        the nearest ones); ties go to the older cluster."""
+        """The nearest few in meaning whose words are similar enough, if any."""
+        if self.lexical > 1.0 or not query.words:
+            return None
         best: Found | None = None
-        horizon = when - self.horizon
-        vector = query.astype(np.float32)
-        for generation in generations:
-            buckets = generation.buckets.get(block)
-            if not buckets:
-                continue
-            found = set().union(*map(buckets.get, codes, repeat((), len(codes))))
-            if not found:
-                continue
-            rows = np.fromiter(found, np.int64, len(found))
-            scores = (generation.matrix[rows].astype(np.float32) @ vector) / (127.0 * 127.0)
-            order = np.flatnonzero(scores >= self._floor)
-            for index in order[np.argsort(-scores[order], kind="stable")]:
-                entry = generation.rows[rows[index]]
-                if entry.dead or (entry.problem is None and entry.last_seen < horizon):
-                    continue
-                score = float(scores[index])
-                if score < self.threshold:
-                    score = _jaccard(words, entry.words)
-                    if score < self.lexical:
-                        continue
-                if (
-                    best is None
-                    or score > best.score
-                    or (score == best.score and entry.cluster < best.entry.cluster)
-                ):
-                    best = Found(entry, score)
+        for index in np.argsort(-scores, kind="stable")[:_WORD_CHECKS]:
+            if scores[index] < NEAR:
                 break
+            entry = rows.entries[near[index]]
+            union = len(query.words | entry.words)
+            score = len(query.words & entry.words) / union if union else 0.0
+            if score >= self.lexical and (best is None or score > best.score):
+                best = Found(entry, score)
         return best
 
-    def _rotate(self, when: datetime) -> None:
-        started = self._current.started
-        if started is None:
-            self._current.started = when
-        else:
-            # Everything in the previous generation is now older than the horizon.
-            recent = when - started < 2 * self.horizon
-            self._previous = self._current if recent else _Generation()
-            self._current = _Generation(started=when)
-        self._rotate_at = when + self.horizon
+    def _prune_keys(self, when: datetime) -> None:
+        horizon = when - self.horizon
+        self._keys = {k: e for k, e in self._keys.items() if e.last_seen >= horizon}
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    union = len(a | b)
-    return len(a & b) / union if union else 0.0
+def _query(vector: bytes, when: datetime, words: frozenset[str] = frozenset()) -> _Query:
+    array = np.frombuffer(vector, np.int8) if vector else np.zeros(DIMENSIONS, np.int8)
+    unit = array.astype(np.float32) * (1.0 / 127.0)
+    return _Query(unit, codes_of(unit), when, words)
 
 
 def _search_block(block: Hashable) -> Hashable:
