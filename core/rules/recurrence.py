@@ -24,7 +24,6 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,10 +33,8 @@ from .catalog import Catalog, stable_id
 from .clusters import Clusters, Exemplar, Placement
 from .evaluator import Evaluator, evidence_of
 from .facts import FACT_FIELDS, TicketFacts
+from .fingerprint import similarity_tokens
 from .proposals import AddLink, AnyProposal, CreateProblem, Evidence
-
-if TYPE_CHECKING:
-    from numpy.typing import NDArray
 
 Members = deque[tuple[TicketFacts, float]]
 #: How alike, on average (cosine), the incidents that open a problem must be pairwise (or
@@ -233,8 +230,7 @@ class RecurrenceEvaluator(Evaluator):
         room speakerphone", "question about the speakerphone", …) is no cause."""
         if not (self.by_title and self.settings.semantic):
             return True
-        unit = _recent(found)
-        return _cohesion(unit, unit) >= min(COHESION, self.settings.semantic_similarity)
+        return _pairwise(found) >= min(COHESION, self.settings.semantic_similarity)
 
     def _members_problem(self, members: Members) -> str | None:
         """An open problem another rule gave a member since (a follow-up, say)."""
@@ -353,23 +349,26 @@ class RecurrenceEvaluator(Evaluator):
 RECURRING_PREFIX = "Recurring: "
 
 
-def _recent(members: Iterable[tuple[TicketFacts, float]]) -> NDArray[np.float32]:
-    """The unit vectors of the last few incidents (COHESION_SAMPLE), one per row."""
-    vectors = [m.vector for m, _ in members if m.vector][-_COHESION_SAMPLE:]
-    rows = np.frombuffer(b"".join(vectors), np.int8).reshape(len(vectors), -1)
-    return rows.astype(np.float32) * (1.0 / 127.0)
-
-
-def _cohesion(some: NDArray[np.float32], others: NDArray[np.float32]) -> float:
-    """The mean cosine of the pairs of two groups of unit vectors (distinct pairs when
-    both are the same group); 1.0 when there is no pair."""
-    if some is others:
-        pairs = len(some) * (len(some) - 1)
-        total = float(some.sum(axis=0) @ some.sum(axis=0)) - float((some * some).sum())
-    else:
-        pairs = len(some) * len(others)
-        total = float(some.sum(axis=0) @ others.sum(axis=0))
-    return total / pairs if pairs else 1.0
+def _pairwise(members: Iterable[tuple[TicketFacts, float]]) -> float:
+    """How alike the last few incidents are, pair by pair: the cosine of their meanings,
+    or the overlap of their words where that is higher. One tool files the service apart
+    (a Jira component), another names it in the title, and their meanings then differ by
+    that word while their titles say the same thing: the rule's "or words" holds here too.
+    """
+    recent = [m for m, _ in members if m.vector][-_COHESION_SAMPLE:]
+    if len(recent) < 2:
+        return 1.0
+    rows = np.frombuffer(b"".join(m.vector for m in recent), np.int8).reshape(len(recent), -1)
+    unit = rows.astype(np.float32) * (1.0 / 127.0)
+    cosines = unit @ unit.T
+    words = [similarity_tokens(m.tokens) for m in recent]
+    total, pairs = 0.0, 0
+    for i in range(len(recent)):
+        for j in range(i + 1, len(recent)):
+            overlap = len(words[i] & words[j]) / (len(words[i] | words[j]) or 1)
+            total += max(float(cosines[i, j]), overlap)
+            pairs += 1
+    return total / pairs
 
 
 def _opened(member: tuple[TicketFacts, float]) -> datetime:

@@ -272,3 +272,66 @@ def test_a_chain_of_requests_about_one_thing_opens_no_problem() -> None:
         worded("sign the speakerphone form", last, 0.4),
     ]
     assert created(run({"r": RULE}, *chain)) == []
+
+
+def test_one_cause_filed_with_and_without_its_service_still_opens_a_problem() -> None:
+    """The demo's Friday VPN failure: Jira files the service apart (a component), the help
+    desk names it in the title only, ServiceNow by its CI. Their meanings differ by that
+    word while their titles say the same: the rule's "or words" keeps the cause whole."""
+    rule = {
+        **RULE,
+        "fingerprint": ["title"],
+        "threshold": 4,
+        "window": "7d",
+        "steady_threshold": 4,
+        "steady_window": "90d",
+        "steady_weeks": 3,
+    }
+    ci = "21742ccb83ea156622008c1c412f3745"
+    filed = [
+        (
+            0.0,
+            None,
+            "VPN drops every few minutes",
+            "Since lunch the VPN disconnects every few minutes; I lose my calls.",
+        ),
+        (
+            7.0,
+            ci,
+            "VPN connection drops every few minutes",
+            "User reports the VPN tunnel dropping every few minutes from home.",
+        ),
+        (
+            7.05,
+            "vpn",
+            "VPN drops every few minutes",
+            "The VPN tunnel to the build farm drops every few minutes; deploys fail.",
+        ),
+        (
+            14.0,
+            None,
+            "VPN keeps dropping every few minutes",
+            "VPN disconnects again and again this afternoon.",
+        ),
+        (
+            14.03,
+            ci,
+            "VPN drops every few minutes for remote staff",
+            "Several remote users lose the VPN every few minutes.",
+        ),
+        (
+            21.0,
+            "vpn",
+            "VPN drops every few minutes again",
+            "Same as two weeks ago: the VPN drops every few minutes.",
+        ),
+        (
+            21.02,
+            None,
+            "VPN drops every few minutes, can't work",
+            "The VPN drops every few minutes, I cannot reach the file server.",
+        ),
+    ]
+    tickets = [ticket(t, description=d, day=day, service=s) for day, s, t, d in filed]
+    [problem_made] = created(run({"r": rule}, *tickets))
+    assert len(problem_made.members) >= 4
