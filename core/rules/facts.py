@@ -19,7 +19,6 @@ from typing import Any
 
 from ..model import (
     AnyRecordType,
-    AnyTicket,
     Incident,
     IncidentStatus,
     KnownError,
@@ -140,54 +139,27 @@ DESCRIPTION_WORDS = 30
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n")
 
 
-#: What the costly part of a ticket's facts is computed from: its title, description,
-#: service and its own people's handles (plain values, cheap to hand another process).
-TextInput = tuple[str, str, str | None, frozenset[str]]
-
-
-def text_inputs(tickets: Sequence[AnyTicket]) -> list[TextInput]:
-    """What :func:`analyse_texts` needs of each ticket."""
-    return [(t.title, t.description, t.service, frozenset(handles_of_record(t))) for t in tickets]
-
-
-def analyse_texts(inputs: Sequence[TextInput], people: People) -> list[tuple[Fingerprint, bytes]]:
-    """Each ticket's title fingerprint and text embedding, computed together (a page's
-    worth at once is far cheaper than one at a time): most of the CPU of a ticket's facts,
-    and a pure function of its inputs, so any process may compute it."""
-    prints = fingerprints([people.mask(title, own) for title, _, _, own in inputs])
+def facts_of_many(
+    records: Sequence[AnyRecordType], *, now: datetime, people: People | None = None
+) -> list[TicketFacts]:
+    """The facts of the tickets among ``records``, their fingerprints and embeddings
+    computed together: a page's worth at once is far cheaper than one at a time."""
+    tickets = [r for r in records if isinstance(r, Incident | Problem | KnownError)]
+    people = people or People()
+    owns = [frozenset(handles_of_record(t)) for t in tickets]
+    prints = fingerprints([people.mask(t.title, own) for t, own in zip(tickets, owns, strict=True)])
     texts = [
-        semantic_text(fp.tokens, people.mask(description, own), _folded(service))
-        for (_, description, service, own), fp in zip(inputs, prints, strict=True)
+        semantic_text(fp.tokens, people.mask(t.description, own), _folded(t.service))
+        for t, own, fp in zip(tickets, owns, prints, strict=True)
     ]
     from .embedding import embed, encode  # numpy loads with the first facts, not the CLI
 
     vectors = [encode(v) for v in embed(texts)]
-    return list(zip(prints, vectors, strict=True))
-
-
-def facts_of_many(
-    records: Sequence[AnyRecordType],
-    *,
-    now: datetime,
-    people: People | None = None,
-    analysed: Sequence[tuple[Fingerprint, bytes]] | None = None,
-) -> list[TicketFacts]:
-    """The facts of the tickets among ``records``; ``analysed`` is :func:`analyse_texts`
-    of those tickets when the caller computed it already (elsewhere)."""
-    tickets = tickets_among(records)
-    people = people or People()
-    if analysed is None:
-        analysed = analyse_texts(text_inputs(tickets), people)
     found = (
         facts_of(t, now=now, people=people, fp=fp, vector=vector)
-        for t, (fp, vector) in zip(tickets, analysed, strict=True)
+        for t, fp, vector in zip(tickets, prints, vectors, strict=True)
     )
     return [facts for facts in found if facts is not None]
-
-
-def tickets_among(records: Sequence[AnyRecordType]) -> list[AnyTicket]:
-    """The incidents, problems and known errors of ``records``, in order."""
-    return [r for r in records if isinstance(r, Incident | Problem | KnownError)]
 
 
 def facts_of(

@@ -23,12 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from itsmhub.errors import StoreError
 from itsmhub.model import RECORD_TYPES, AnyRecordType, ExternalRef, Link, LinkKind, RecordKind
 from itsmhub.model.records import Ticket
-from itsmhub.rules.facts import facts_of
+from itsmhub.rules.facts import facts_of, facts_of_many
 from itsmhub.rules.fingerprint import Fingerprint
 from itsmhub.rules.people import handles_of_record
 
 from ._base import Operations
-from .analysis import ANALYST
 from .bulk import execute_many
 from .facts import _row as facts_row
 from .facts import known_people, reject_links
@@ -495,7 +494,7 @@ class BatchOperations(Operations):
         kept = await _analysed(conn, [t.id for t in tickets if w.same_text.get(t.id)])
         fresh = [t for t in tickets if t.id not in kept]
         people = await known_people(conn, [f"{t.title} {t.description}" for t in fresh])
-        found = await ANALYST.facts_of_many(fresh, now=w.now, people=people)
+        found = facts_of_many(fresh, now=w.now, people=people)
         for ticket in tickets:
             if ticket.id in kept:
                 fingerprint, vector = kept[ticket.id]

@@ -485,16 +485,16 @@ async def test_a_ticket_whose_type_changed_waits_in_the_dead_letters_saying_why(
 async def test_a_comment_keeps_the_tickets_text_analysis_and_a_new_title_redoes_it(
     world, monkeypatch
 ) -> None:
-    import itsmhub.store.analysis as analysis
+    import itsmhub.store.batch as batch
 
     analysed: list[str] = []
-    original = analysis.facts_of_many
+    original = batch.facts_of_many
 
     def counted(records: Any, **options: Any) -> Any:
         analysed.extend(r.title for r in records)
         return original(records, **options)
 
-    monkeypatch.setattr(analysis, "facts_of_many", counted)
+    monkeypatch.setattr(batch, "facts_of_many", counted)
     zendesk = world.remotes["zendesk"]
     ticket = zendesk.add("incident", title="Printer jams on floor 3", status="new")
     await world.settle()
