@@ -151,3 +151,31 @@ async def test_a_problem_the_rules_open_is_routed_and_linked_in_every_tool(
     trail = await world.hub.store.audit_trail(hub_problem.id)
     [routed] = [entry for entry in trail if entry.event == "record.routed"]
     assert {r["to"] for r in routed.detail["routed"]} == {"zendesk", "jira"}
+
+
+async def test_a_tool_that_shows_links_elsewhere_gets_one_to_the_problems_first_copy(
+    world_factory: Callable[..., Any],
+) -> None:
+    """Without a copy of the problem of its own, a tool that can show a link to a record
+    in another tool (Jira's remote links) gets one to the problem's first copy."""
+    world: World = await world_factory(
+        ["zendesk", "jira", "itsm"], rules={"vpn-recurs": RULES["vpn-recurs"]}
+    )
+    world.hub.connectors["jira"].links_elsewhere = True  # type: ignore[misc]
+    zendesk, jira, itsm = (world.remotes[n] for n in ("zendesk", "jira", "itsm"))
+    for remote in world.remotes.values():
+        remote.clock.set(world.clock.now)
+    filed = [
+        (jira, jira.add("incident", title="VPN drops every few minutes on lt-0423", service="vpn")),
+        (jira, jira.add("incident", title="vpn drops every few minutes for jdoe", service="VPN")),
+        (zendesk, zendesk.add("incident", title="VPN drops every few minutes", service="vpn")),
+    ]
+    await world.settle()
+
+    [problem] = itsm.records_of(RecordKind.PROBLEM)
+    for remote, incident in filed:
+        held = remote.get(incident.remote_id).links
+        if remote is jira:
+            assert held == [("caused_by", f"itsm:{problem.remote_id}")], held
+        else:
+            assert held == [], "Zendesk shows no link to a record it does not hold"
