@@ -232,13 +232,18 @@ class BatchOperations(Operations):
                 found.update({row.id: row.version for row in await conn.execute(query)})
         return found
 
-    async def load_bases(self, ids: Iterable[str]) -> dict[tuple[str, str], Base]:
-        """Every system's base of the given records, by (record id, system)."""
+    async def load_bases(
+        self, ids: Iterable[str], *, system: str | None = None
+    ) -> dict[tuple[str, str], Base]:
+        """Every system's base of the given records (or ``system``'s only), by (record
+        id, system)."""
         wanted = sorted(set(ids))
         found: dict[tuple[str, str], Base] = {}
         async with self._connect(write=False) as conn:
             for part in chunks(wanted):
                 query = select(bases).where(bases.c.record_id.in_(part))
+                if system is not None:
+                    query = query.where(bases.c.system == system)
                 for row in await conn.execute(query):
                     base = _base_of(row)
                     found[base.record_id, base.system] = base
@@ -271,11 +276,17 @@ class BatchOperations(Operations):
         return found
 
     async def open_items(
-        self, record_ids: Iterable[str], operations: Sequence[OutboxOperation]
+        self,
+        record_ids: Iterable[str],
+        operations: Sequence[OutboxOperation],
+        *,
+        besides: Iterable[int] = (),
     ) -> list[OutboxItem]:
         """Rows of ``operations`` for these records that are pending, in flight or waiting
-        on a vendor job, oldest first."""
+        on a vendor job, oldest first; ``besides`` are row ids left out (a push batch's
+        own rows, which it holds already)."""
         wanted = sorted(set(record_ids))
+        left_out = sorted(set(besides))
         found: list[OutboxItem] = []
         async with self._connect(write=False) as conn:
             for part in chunks(wanted):
@@ -284,6 +295,8 @@ class BatchOperations(Operations):
                     outbox.c.operation.in_([o.value for o in operations]),
                     outbox.c.status.in_(_OPEN),
                 )
+                if left_out:
+                    query = query.where(outbox.c.id.not_in(left_out))
                 found += [OutboxItem.from_row(r) for r in await conn.execute(query)]
         return sorted(found, key=lambda item: item.id)
 

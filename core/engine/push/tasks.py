@@ -96,15 +96,16 @@ class Batch:
         targets = {str(i.payload["target_id"]) for i in items if i.payload.get("target_id")}
         records = await tx.load_records(ids | targets)
         bases: dict[str, dict[str, Base]] = {}
-        for (record_id, base_system), base in (await tx.load_bases(ids)).items():
+        for (record_id, base_system), base in (await tx.load_bases(ids, system=system)).items():
             bases.setdefault(record_id, {})[base_system] = base
         creates: dict[str, list[OutboxItem]] = {}
         open_rows: set[tuple[str, str, str]] = set()
-        rows = await tx.open_items(ids | targets, (OutboxOperation.CREATE, OutboxOperation.UPDATE))
-        claimed = {i.id for i in items}
+        rows = await tx.open_items(
+            ids | targets,
+            (OutboxOperation.CREATE, OutboxOperation.UPDATE),
+            besides=[i.id for i in items],  # the batch's own rows: claimed, held already
+        )
         for row in rows:
-            if row.id in claimed:
-                continue
             open_rows.add((row.connector, row.record_id or "", row.operation.value))
             if row.connector == system and row.operation is OutboxOperation.CREATE:
                 creates.setdefault(row.record_id or "", []).append(row)
