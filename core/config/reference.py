@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import sys
+import tomllib
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, RootModel
@@ -33,17 +35,22 @@ are refused everywhere. Secrets are references (`env:NAME`, `file:PATH`,
 written `90s`, `15m`, `4h`, `7d` or `2w`. `config.example.toml` is a complete example.
 
 This page is generated from the settings models: `python -m itsmhub.config.reference >
-docs/configuration.md` (a test fails when it is out of date).
+docs/configuration.md` (a test fails when it is out of date). The *example* column is the
+value `config.example.toml` (the demo's configuration) gives the key, where it sets one.
 """
+
+#: The example configuration of a source checkout (the reference is generated there).
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
 
 def render(plugins: Plugins) -> str:
     """The whole reference as Markdown."""
+    example = tomllib.loads(EXAMPLE.read_text()) if EXAMPLE.exists() else {}
     parts = [_INTRO]
-    parts.append(_section("[store]", StoreSettings))
-    parts.append(_section("[http]", NetworkSettings))
-    parts.append(_section("[sync]", SyncSettings))
-    parts.append(_section("[daemon]", DaemonSettings))
+    parts.append(_section("[store]", StoreSettings, example=example.get("store")))
+    parts.append(_section("[http]", NetworkSettings, example=example.get("http")))
+    parts.append(_section("[sync]", SyncSettings, example=example.get("sync")))
+    parts.append(_section("[daemon]", DaemonSettings, example=example.get("daemon")))
     parts.append(_section("[daemon.schedules.<connector>]", ScheduleSettings, level=3))
     parts.append(
         "## Connectors\n\nOne `[connectors.<name>]` table per system; `type` picks "
@@ -53,7 +60,8 @@ def render(plugins: Plugins) -> str:
         cls = plugins.registry.connectors.get(kind)
         assert cls is not None
         title = f'`type = "{kind}"`' + (f": {cls.title}" if cls.title else "")
-        parts.append(_section(title, cls.settings_model, level=3))
+        table = _first_of_type(example.get("connectors"), kind)
+        parts.append(_section(title, cls.settings_model, level=3, example=table))
     parts.append(
         "## Rules\n\nOne `[rules.<name>]` table per rule; `type` picks the rule "
         "type. A `when` table holds conditions: `field = value`, `field = [a, b]`, "
@@ -66,25 +74,60 @@ def render(plugins: Plugins) -> str:
         title = f'`type = "{name}"`' + (
             f": {rule_type.description}" if rule_type.description else ""
         )
-        parts.append(_section(title, rule_type.settings_model, level=3, rule_type=name))
+        table = _first_of_type(example.get("rules"), name)
+        parts.append(
+            _section(title, rule_type.settings_model, level=3, rule_type=name, example=table)
+        )
     return "\n".join(parts)
 
 
 def _section(
-    title: str, model: type[BaseModel], *, level: int = 2, rule_type: str | None = None
+    title: str,
+    model: type[BaseModel],
+    *,
+    level: int = 2,
+    rule_type: str | None = None,
+    example: Mapping[str, Any] | None = None,
 ) -> str:
     lines = [f"{'#' * level} {title}", ""]
     doc = (model.__doc__ or "").strip().splitlines()
     if doc and not doc[0].startswith(("Settings every", "A config")):
         lines += [doc[0], ""]
-    lines += ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+    lines += [
+        "| key | type | default | example | meaning |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for key, field in _fields(model, ""):
         text = field.description or (meaning(rule_type, key) if rule_type else "")
         lines.append(
             f"| `{key}` | {_type(field.annotation)} | {_default(field)} | "
-            f"{' '.join(text.split()).replace('|', '/')} |"
+            f"{_example(example, key)} | {' '.join(text.split()).replace('|', '/')} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _first_of_type(tables: Any, kind: str) -> Mapping[str, Any] | None:
+    """The first table of the example's ``[connectors]`` or ``[rules]`` of this type."""
+    if not isinstance(tables, Mapping):
+        return None
+    return next(
+        (t for t in tables.values() if isinstance(t, Mapping) and t.get("type") == kind), None
+    )
+
+
+def _example(table: Mapping[str, Any] | None, key: str) -> str:
+    """The value the example configuration gives ``key`` (a dotted path), as TOML."""
+    value: Any = table
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return ""
+        value = value[part]
+    if isinstance(value, Mapping):
+        return ""  # a table: its keys have rows of their own
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) > 40:
+        return "see `config.example.toml`"
+    return f"`{text}`".replace("|", "/")
 
 
 def _fields(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, FieldInfo]]:
