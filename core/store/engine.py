@@ -122,15 +122,24 @@ def create_engine(
         engine = create_async_engine(url, **options)
         _configure_sqlite(engine, for_migration=for_migration)
         return engine
-    # asyncpg prepares every statement, and after five runs PostgreSQL may keep a generic
-    # plan chosen while a table was small: a backfill's ref look-ups then scanned the
-    # whole table once per page (0.3 s each at 50,000 records, where the index takes 1 ms).
-    # Planning each run with its own values costs far less than one such scan.
-    settings = {"plan_cache_mode": "force_custom_plan"}
-    settings.update(options["connect_args"].get("server_settings") or {})
-    options["connect_args"]["server_settings"] = settings
     # A daemon holds connections for days; a server restart must not break the next cycle.
-    return create_async_engine(url, pool_pre_ping=True, **options)
+    engine = create_async_engine(url, pool_pre_ping=True, **options)
+    event.listen(engine.sync_engine, "connect", _plan_each_run)
+    return engine
+
+
+def _plan_each_run(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    """asyncpg prepares every statement, and after five runs PostgreSQL may keep a generic
+    plan chosen while a table was small: a backfill's ref look-ups then scanned the whole
+    table once per page (0.3 s each at 50,000 records, where the index takes 1 ms).
+    Planning each run with its own values costs far less than one such scan. Set on the
+    session rather than as a startup parameter, which a pooler such as PgBouncer refuses."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+    finally:
+        cursor.close()
+    dbapi_connection.commit()  # a SET is undone with the transaction it ran in
 
 
 def _configure_sqlite(engine: AsyncEngine, *, for_migration: bool) -> None:

@@ -130,3 +130,18 @@ async def test_naive_datetimes_are_refused(sqlite_db: Database) -> None:
             await conn.execute(
                 insert(cursors).values(connector="c", stream="s", value=1, updated_at=naive)
             )
+
+
+@pytest.mark.postgres
+async def test_postgresql_sessions_plan_each_statement_with_its_values(pg_db, clock) -> None:
+    """Set on each pooled connection, and kept after a rolled-back transaction (a SET is
+    transactional): a generic plan made while a table was empty must never stick."""
+    store = await pg_db.open(clock)
+    try:
+        for _ in range(2):
+            async with store.engine.connect() as conn:
+                shown = (await conn.execute(text("SHOW plan_cache_mode"))).scalar()
+                assert shown == "force_custom_plan"
+                await conn.rollback()
+    finally:
+        await store.close()
