@@ -149,7 +149,7 @@ def facts_of_many(
     owns = [frozenset(handles_of_record(t)) for t in tickets]
     prints = fingerprints([people.mask(t.title, own) for t, own in zip(tickets, owns, strict=True)])
     texts = [
-        semantic_text(fp.tokens, people.mask(t.description, own), _folded(t.service))
+        semantic_text(fp.tokens, masked_opening(t.description, people, own), _folded(t.service))
         for t, own, fp in zip(tickets, owns, prints, strict=True)
     ]
     from .embedding import embed, encode  # numpy loads with the first facts, not the CLI
@@ -184,6 +184,9 @@ def facts_of(
     service = _folded(record.service)
     first = record.refs[0] if record.refs else None
     links = record.links
+    if vector is None:
+        opening = masked_opening(record.description, people, own)
+        vector = encode(embed([semantic_text(fp.tokens, opening, service)])[0])
     facts = TicketFacts(
         record_id=record.id,
         kind=record.kind,
@@ -211,11 +214,7 @@ def facts_of(
         ),
         mentions=_mentions(record),
         notes=tuple(c.id for c in record.comments if c.id.startswith(RULE_NOTE_PREFIX)),
-        vector=vector
-        if vector is not None
-        else encode(
-            embed([semantic_text(fp.tokens, people.mask(record.description, own), service)])[0]
-        ),
+        vector=vector,
     )
     if isinstance(record, Incident):
         facts.major = record.major
@@ -239,13 +238,32 @@ def facts_of(
     return facts
 
 
+#: How much of a description is embedded: its first sentence within these characters.
+OPENING = 400
+
+
+def masked_opening(description: str, people: People, own: frozenset[str]) -> str:
+    """``people.mask(description, own)[:OPENING]``, masking no more than that needs.
+
+    A long description is masked up to a space past twice OPENING characters (no handle
+    spans a space, so that is a prefix of the whole masked text), and whole only when
+    masking shrank it below OPENING."""
+    if len(description) > 2 * OPENING:
+        cut = description.find(" ", 2 * OPENING)
+        if cut != -1:
+            opening = people.mask(description[:cut], own)
+            if len(opening) >= OPENING:
+                return opening[:OPENING]
+    return people.mask(description, own)[:OPENING]
+
+
 def semantic_text(tokens: tuple[str, ...], description: str, service: str | None) -> str:
     """What is embedded: the title's words, then the description's first words, without
     placeholders (a host says nothing of the cause) nor the service's own words (within
     the service, "vpn" says nothing either)."""
     implied = _service_words(service) if service else frozenset()
     # The first sentence says what broke; the next ones are details ("screenshot attached").
-    first = _SENTENCE.split(description[:400].strip(), maxsplit=1)[0]
+    first = _SENTENCE.split(description[:OPENING].strip(), maxsplit=1)[0]
     opening = normalize(first)[:DESCRIPTION_WORDS]
     parts = [
         " ".join(w for w in words if w[0] != "_" and w not in implied)
