@@ -43,6 +43,7 @@ from ..store import (
     Writes,
 )
 from .comments import merge_comments
+from .copies import NewCopy, follow_copies
 from .fanout import BatchSink, Fanout
 from .fields import restrict, same, sync_fields, with_fields
 from .hub import Hub
@@ -106,6 +107,8 @@ class PageApplier:
         self.stats = PullStats()
         self.connector = hub.connector(system)
         self.ctx: _Context | None = None
+        self.copies: list[NewCopy] = []
+        """Copies of hub records adopted in this page (see ``engine/copies.py``)."""
 
     # --- the page --------------------------------------------------------------------
 
@@ -115,6 +118,10 @@ class PageApplier:
         for item in items:
             await self.apply(item)
         await self._unpark(items)
+        hub, tx, now = self.hub, self.tx, self.now
+        await follow_copies(
+            hub, tx, self.fanout, self.system, self.copies, now=now, audit=self._audit
+        )
         return self.stats
 
     async def apply(self, item: PageItem) -> None:
@@ -371,6 +378,7 @@ class PageApplier:
         ref = change.record.ref_for(self.system) or ExternalRef(
             system=self.system, remote_id=change.remote_id
         )
+        first = not record.refs  # the hub made it: its create's answer was lost
         record = record.model_copy(update={"refs": [*record.refs, ref]})
         ctx.refs[change.remote_id] = record.id
         self.writes.refs[record.id, self.system] = ref
@@ -389,7 +397,11 @@ class PageApplier:
         self.writes.completed.append(intent.id)
         self._audit("record.adopted", record.id, {"remote_id": change.remote_id})
         await self._merge(record, base, change)
-        await self.fanout.send_everything(self._current(record.id), self.system)
+        current = self._current(record.id)
+        await self.fanout.send_everything(current, self.system)
+        self.copies.append(NewCopy(current, ref, first=first))
+        if first:
+            self.writes.origins[record.id] = ref
         return True
 
     # --- comments --------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fakes.world import World
 
-from itsmhub import RecordKind
+from itsmhub import RecordKind, TransientError
 
 pytestmark = pytest.mark.anyio
 
@@ -113,11 +113,13 @@ async def test_a_fixed_problem_tells_and_resolves_incidents_in_every_tool(
         assert len(told) == 1
 
 
+@pytest.mark.parametrize("answer", ["heard", "lost"])
 async def test_a_problem_the_rules_open_is_routed_and_linked_in_every_tool(
-    world_factory: Callable[..., Any],
+    world_factory: Callable[..., Any], answer: str
 ) -> None:
     """A problem the hub opens has no pulled origin: the routing rules of the tool its
-    first copy lands in route it, and each incident's link reaches its own tool."""
+    first copy lands in route it, and each incident's link reaches its own tool. The
+    same when the create's answer is lost and the next pull adopts the copy instead."""
     rules = {
         "vpn-recurs": RULES["vpn-recurs"],
         "problems-everywhere": {
@@ -131,6 +133,8 @@ async def test_a_problem_the_rules_open_is_routed_and_linked_in_every_tool(
     zendesk, jira, itsm = (world.remotes[n] for n in ("zendesk", "jira", "itsm"))
     for remote in world.remotes.values():
         remote.clock.set(world.clock.now)
+    if answer == "lost":
+        itsm.faults.fail_after("create", TransientError("connection dropped after the create"))
     incidents = [
         zendesk.add("incident", title="VPN drops every few minutes on lt-0423", service="vpn"),
         jira.add("incident", title="vpn drops every few minutes for jdoe", service="VPN"),
@@ -149,6 +153,8 @@ async def test_a_problem_the_rules_open_is_routed_and_linked_in_every_tool(
         held = world.remotes[name].get(incident.remote_id).links
         assert ("caused_by", copies[name]) in held, (name, held)
     trail = await world.hub.store.audit_trail(hub_problem.id)
+    adopted = [entry for entry in trail if entry.event == "record.adopted"]
+    assert len(adopted) == (answer == "lost")
     [routed] = [entry for entry in trail if entry.event == "record.routed"]
     assert {r["to"] for r in routed.detail["routed"]} == {"zendesk", "jira"}
 

@@ -31,7 +31,7 @@ from ...errors import (
 )
 from ...exchange import Deferred, RemoteChange, RemoteVersion
 from ...http import full_jitter
-from ...model import AnyRecordType, ExternalRef, Link, LinkKind
+from ...model import AnyRecordType, ExternalRef, LinkKind
 from ...store import (
     Base,
     DeadLetterIn,
@@ -41,7 +41,8 @@ from ...store import (
     StoreTransaction,
     Writes,
 )
-from ..fanout import BatchSink, Fanout, link_marker
+from ..copies import NewCopy, follow_copies
+from ..fanout import BatchSink, Fanout
 from ..fields import changed, sync_fields, with_fields
 from ..hub import Hub
 from ..page import HISTORY_FIELDS, TEXT_FIELDS
@@ -61,16 +62,6 @@ class PushStats:
     last_error: str | None = None
     copies: list[dict[str, JsonValue]] = field(default_factory=list)
     """The copies this push created: record id, kind, the new key and remote id."""
-
-
-@dataclass(frozen=True)
-class NewCopy:
-    """A record's copy just created in this batch's system."""
-
-    record: AnyRecordType
-    ref: ExternalRef
-    first: bool
-    """Its first copy anywhere: the hub made the record itself."""
 
 
 class Settlement:
@@ -123,72 +114,10 @@ class Settlement:
             await self._failed(task, FatalError(f"{self.name}: unexpected outcome {outcome!r}"))
 
     async def follow_copies(self, tx: StoreTransaction) -> None:
-        """What new copies start, in the settlement's transaction: a record the hub made
-        itself is routed from the system of its first copy, as a pulled one would have
-        been; and the links other records hold to it are written where both now meet.
-        A batch's copies are looked up together: a few queries, not a few per copy."""
-        if not self.copies:
-            return
-        routed = {c.record.id: await self._route(c) for c in self.copies if c.first}
-        incoming = await tx.links_into(c.record.id for c in self.copies)
-        if not incoming:
-            return
-        sources = await tx.load_records({s for found in incoming.values() for s, _ in found})
-        wanted: dict[str, tuple[str, AnyRecordType, Link, NewCopy]] = {}
-        for copy in self.copies:
-            for source_id, kind in incoming.get(copy.record.id, []):
-                loaded = sources.get(source_id)
-                if loaded is None:
-                    continue
-                target = Link(kind=kind, target_id=copy.record.id)
-                for system in self._meeting(copy, loaded.record, routed.get(copy.record.id)):
-                    marker = link_marker(system, source_id, target)
-                    wanted[marker] = (system, loaded.record, target, copy)
-        earlier = await tx.outbox_by_markers(wanted)
-        for marker, (system, source, target, copy) in wanted.items():
-            row = earlier.get(marker)
-            if row is None:
-                await self.fanout.link(system, source, target)
-            elif row.status is OutboxStatus.DONE:
-                # Done before this copy existed: it was skipped then. A marker of its own.
-                again = f"{marker}:{copy.ref.system}:{copy.ref.remote_id}"
-                await self.fanout.link(system, source, target, marker=again)
-            # An open row finds the copy by itself when it is claimed.
-
-    def _meeting(self, copy: NewCopy, source: AnyRecordType, routed: set[str] | None) -> list[str]:
-        """The systems where ``source``'s link to the copy's record can now be written:
-        the copy's own, and, for a first copy, those that show links to records elsewhere
-        (Jira's remote links) unless a copy of its own is on the way there."""
-        found = []
-        for ref in source.refs:
-            system = ref.system
-            elsewhere = (
-                copy.first
-                and system != self.name
-                and system not in (routed or set())
-                and system in self.hub.connectors
-                and self.hub.connector(system).links_elsewhere
-            )
-            if system == self.name or elsewhere:
-                found.append(system)
-        return found
-
-    async def _route(self, copy: NewCopy) -> set[str]:
-        routes = self.hub.router.routes_for(copy.record, self.name, self.now)
-        targets = set()
-        for route in routes:
-            if copy.record.ref_for(route.target) is None:
-                await self.fanout.queue_create(
-                    route.target, copy.record, rule=route.rule, options=route.options
-                )
-                targets.add(route.target)
-        if routes:
-            self._audit(
-                "record.routed",
-                copy.record.id,
-                {"from": self.name, "routed": [{"rule": r.rule, "to": r.target} for r in routes]},
-            )
-        return targets
+        """What the batch's new copies start (``engine/copies.py``), in its transaction."""
+        await follow_copies(
+            self.hub, tx, self.fanout, self.name, self.copies, now=self.now, audit=self._audit
+        )
 
     # --- successes -------------------------------------------------------------------
 
