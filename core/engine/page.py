@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import anyio
 from pydantic import JsonValue, ValidationError
 
 from ..errors import RecordError
@@ -93,6 +94,10 @@ class _Context:
     new_here: set[str] = field(default_factory=set)
 
 
+#: Items merged between two turns of the event loop (see ``PageApplier.apply_page``).
+YIELD_EVERY = 50
+
+
 class PageApplier:
     """Applies the items of one page from one system; see the module docstring."""
 
@@ -115,7 +120,11 @@ class PageApplier:
     async def apply_page(self, items: Sequence[PageItem]) -> PullStats:
         """Merge ``items`` in order into :attr:`writes` (the caller flushes them)."""
         self.ctx = await self._load(items)
-        for item in items:
+        for index, item in enumerate(items):
+            if index % YIELD_EVERY == YIELD_EVERY - 1:
+                # The merge awaits nothing: without this, the page's reader could not take
+                # its answer and send the next request until the whole page is merged.
+                await anyio.lowlevel.checkpoint()
             await self.apply(item)
         await self._unpark(items)
         hub, tx, now = self.hub, self.tx, self.now

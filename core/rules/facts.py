@@ -145,6 +145,8 @@ def facts_of_many(
     """The facts of the tickets among ``records``, their fingerprints and embeddings
     computed together: a page's worth at once is far cheaper than one at a time."""
     tickets = [r for r in records if isinstance(r, Incident | Problem | KnownError)]
+    if not tickets:  # a page of people or devices loads no embedding model
+        return []
     people = people or People()
     owns = [frozenset(handles_of_record(t)) for t in tickets]
     prints = fingerprints([people.mask(t.title, own) for t, own in zip(tickets, owns, strict=True)])

@@ -3,12 +3,13 @@
 "VPN drops on lt-0423.corp.example.com since 10:42" and "vpn drops on lt-0117 since 9:05"
 are the same complaint. A fingerprint keeps the words and replaces hosts, addresses, ids,
 dates and numbers by placeholders; similarity is the Jaccard index of two fingerprints'
-token sets, estimated at scale with MinHash (``datasketch``) and found with locality
-sensitive hashing, so no rule ever compares all pairs.
+token sets, estimated at scale with MinHash (the same signatures ``datasketch`` computes)
+and found with locality sensitive hashing, so no rule ever compares all pairs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
-    from datasketch import MinHash
 
 #: MinHash permutations per signature, and rows per LSH band: a band is 4 rows, so an
 #: index can use up to PERMUTATIONS // ROWS = 16 bands (see ``bands_for``).
@@ -147,36 +147,49 @@ def similarity_tokens(tokens: tuple[str, ...]) -> frozenset[str]:
     return words or frozenset(tokens)
 
 
-@lru_cache(maxsize=1)
-def _minhash() -> tuple[type[MinHash], tuple[np.ndarray, np.ndarray]]:
-    # Imported on first use: datasketch brings SciPy, half a second every CLI start pays.
-    from datasketch import MinHash
+#: MinHash's universal hashing works modulo this Mersenne prime, and keeps 32 bits.
+_MERSENNE_PRIME = (1 << 61) - 1
+_MAX_HASH = (1 << 32) - 1
 
-    return MinHash, MinHash(num_perm=PERMUTATIONS, seed=MINHASH_SEED).permutations
+
+@lru_cache(maxsize=1)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The ``(a, b)`` of each permutation ``(h * a + b) % prime``, drawn from MINHASH_SEED
+    exactly as ``datasketch.MinHash`` draws them (a test pins the two together), so that
+    signatures stored by earlier versions still compare. Not imported from datasketch:
+    it brings SciPy, over half a second for every process that computes facts."""
+    import numpy as np
+
+    generator = np.random.RandomState(MINHASH_SEED)
+    pairs = [
+        (
+            generator.randint(1, _MERSENNE_PRIME, dtype=np.uint64),
+            generator.randint(0, _MERSENNE_PRIME, dtype=np.uint64),
+        )
+        for _ in range(PERMUTATIONS)
+    ]
+    a, b = np.array(pairs, dtype=np.uint64).T
+    return a, b
+
+
+def _hash32(token: bytes) -> int:
+    """The token's 32-bit hash: the first four bytes of its SHA-1, little-endian."""
+    return int.from_bytes(hashlib.sha1(token, usedforsecurity=False).digest()[:4], "little")
 
 
 def signature(tokens: Iterable[str]) -> bytes:
     """The MinHash signature of a token set, as PERMUTATIONS little-endian uint32 values."""
-    cls, permutations = _minhash()
-    minhash = cls(num_perm=PERMUTATIONS, seed=MINHASH_SEED, permutations=permutations)
-    encoded = sorted(token.encode() for token in tokens)
-    if encoded:
-        minhash.update_batch(encoded)
-    return minhash.hashvalues.astype("<u4").tobytes()
+    return signatures([tokens])[0]
 
 
 def signatures(token_sets: Sequence[Iterable[str]]) -> list[bytes]:
-    """:func:`signature` of many token sets at once, equal to it value for value.
-
-    One MinHash object per title costs about a millisecond, mostly NumPy set-up; a page
-    of titles hashed as one array costs a few microseconds a title (datasketch's own
-    arithmetic: ``(h * a + b) % prime & max_hash`` in uint64, the minimum per title).
-    """
+    """:func:`signature` of many token sets, hashed as one array: a few microseconds a
+    set, where one MinHash object each cost about a millisecond of NumPy set-up."""
+    if not token_sets:
+        return []
     import numpy as np
-    from datasketch.hashfunc import sha1_hash32
-    from datasketch.minhash import _max_hash, _mersenne_prime
 
-    _, (a, b) = _minhash()
+    a, b = _permutations()
     hashes: list[int] = []
     starts: list[int] = []
     filled: list[int] = []
@@ -185,11 +198,11 @@ def signatures(token_sets: Sequence[Iterable[str]]) -> list[bytes]:
         if encoded:
             starts.append(len(hashes))
             filled.append(index)
-            hashes += [sha1_hash32(token) for token in encoded]
-    values = np.full((len(token_sets), PERMUTATIONS), _max_hash, dtype=np.uint64)
+            hashes += [_hash32(token) for token in encoded]
+    values = np.full((len(token_sets), PERMUTATIONS), _MAX_HASH, dtype=np.uint64)
     if hashes:
         hv = np.array(hashes, dtype=np.uint64).reshape(-1, 1)
-        permuted = np.bitwise_and((hv * a + b) % _mersenne_prime, _max_hash)
+        permuted = np.bitwise_and((hv * a + b) % np.uint64(_MERSENNE_PRIME), np.uint64(_MAX_HASH))
         values[filled] = np.minimum.reduceat(permuted, starts, axis=0)
     packed = values.astype("<u4")
     return [row.tobytes() for row in packed]

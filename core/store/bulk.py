@@ -10,6 +10,7 @@ looks each column's processor up once, and hands the driver plain tuples through
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -31,16 +32,47 @@ async def execute_many(
         await conn.execute(statement, list(rows))  # type: ignore[arg-type]
         return
     sql, slots = plan
-    params = [
+    await conn.exec_driver_sql(sql, _bind(slots, rows))  # type: ignore[arg-type]
+
+
+def _bind(slots: list[_Slot], rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """Each row's positional parameters: its values picked in one C call, then only the
+    columns with a processor (and the constants) touched in Python."""
+    keys = [key for key, _ in slots if key is not None]
+    if not keys:
+        return [tuple(constant for _, constant in slots) for _ in rows]
+    pick = itemgetter(*keys)
+    picked = [pick(row) for row in rows] if len(keys) > 1 else [(pick(row),) for row in rows]
+    if len(keys) == len(slots) and all(processor is None for _, processor in slots):
+        return picked
+    # Where each slot's value comes from: an index into the picked tuple, or a constant.
+    sources: list[tuple[int, Callable[[Any], Any] | None] | tuple[None, Any]] = []
+    index = 0
+    for key, processor in slots:
+        if key is None:
+            sources.append((None, processor))
+        else:
+            sources.append((index, processor))
+            index += 1
+    processed = [(i, p) for i, p in sources if i is not None and p is not None]
+    constants = any(i is None for i, _ in sources)
+    if not constants:
+        out = []
+        for values in picked:
+            row = list(values)
+            for i, processor in processed:
+                row[i] = processor(row[i])
+            out.append(tuple(row))
+        return out
+    return [
         tuple(
-            (processor(row[key]) if processor is not None else row[key])
-            if key is not None
+            (processor(values[i]) if processor is not None else values[i])
+            if i is not None
             else processor
-            for key, processor in slots
+            for i, processor in sources
         )
-        for row in rows
+        for values in picked
     ]
-    await conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
 
 
 def _plan(

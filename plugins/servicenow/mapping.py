@@ -139,10 +139,13 @@ def parse_time(value: str | None) -> datetime | None:
     """A ``yyyy-MM-dd HH:mm:ss`` value, which the Table API returns in UTC."""
     if value is None:
         return None
-    try:
-        return datetime.strptime(value, TIME_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        raise RecordError(f"timestamp {value!r} is not yyyy-MM-dd HH:mm:ss") from None
+    # fromisoformat is ten times cheaper than strptime, but takes other shapes too
+    if len(value) == 19 and value[10] == " ":
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    raise RecordError(f"timestamp {value!r} is not yyyy-MM-dd HH:mm:ss")
 
 
 def format_time(value: datetime) -> str:

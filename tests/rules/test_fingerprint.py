@@ -68,6 +68,40 @@ def test_signatures_are_stable_across_processes() -> None:
     assert other == fingerprint("VPN drops on lt-0423").signature.hex()
 
 
+@pytest.mark.parametrize(
+    "tokens",
+    [set(), {"vpn"}, {"vpn", "drops", "_host_"}, {f"w{i}" for i in range(40)}, {"ünïcode"}],
+)
+def test_signatures_are_datasketchs_minhash(tokens: set[str]) -> None:
+    """Signatures stored before the hub computed them itself must still compare."""
+    from datasketch import MinHash
+
+    from itsmhub.rules.fingerprint import MINHASH_SEED, PERMUTATIONS, signature
+
+    minhash = MinHash(num_perm=PERMUTATIONS, seed=MINHASH_SEED)
+    if tokens:
+        minhash.update_batch(sorted(t.encode() for t in tokens))
+    assert signature(tokens) == minhash.hashvalues.astype("<u4").tobytes()
+
+
+def test_a_signature_is_pinned() -> None:
+    """The value an earlier version stored for this title (guards datasketch's seeds too)."""
+    from itsmhub.rules.fingerprint import fingerprint
+
+    stored = "e8ee256f63fd89880a0af66bcc0f331b4614d42fa003766a"
+    assert fingerprint("VPN drops on lt-0423").signature.hex().startswith(stored)
+
+
+def test_computing_facts_does_not_import_scipy() -> None:
+    """SciPy (which datasketch imports) costs every process half a second."""
+    code = (
+        "import sys; from itsmhub.rules.fingerprint import fingerprints;"
+        "fingerprints(['VPN drops on lt-0423']); print('scipy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_signatures_in_bulk_equal_one_at_a_time() -> None:
     from itsmhub.rules.fingerprint import fingerprint, fingerprints, signature, signatures
 

@@ -164,6 +164,9 @@ def test_reference_objects_and_unknown_close_codes_are_read(target: Target) -> N
         ({"state": "42"}, "incident state '42' has no neutral value"),
         ({"impact": "9"}, "impact '9' has no neutral value"),
         ({"sys_updated_on": "31/01/2025"}, "is not yyyy-MM-dd HH:mm:ss"),
+        ({"sys_updated_on": "2025-01-31T10:00:00"}, "is not yyyy-MM-dd HH:mm:ss"),
+        ({"sys_updated_on": "2025-01-31 10:00:00+02:00"}, "is not yyyy-MM-dd HH:mm:ss"),
+        ({"sys_updated_on": "2025-13-31 10:00:00"}, "is not yyyy-MM-dd HH:mm:ss"),
         ({"sys_id": ""}, "no sys_id"),
     ],
 )
