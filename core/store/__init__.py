@@ -13,7 +13,8 @@ for the transaction model and ``engine.py`` for URLs and migrations.
 
 from itsmhub.errors import StoreError
 
-from .batch import Loaded, ParkedItem, RowUpdate, Writes
+from .batch_reads import Loaded, ParkedItem
+from .batch_writes import RowUpdate, Writes
 from .engine import HEAD_REVISION, MigrationResult, alembic_config, normalise_url
 from .errors import NotFound, RefConflict, VersionConflict
 from .models import (

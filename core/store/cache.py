@@ -10,7 +10,7 @@ from pydantic import JsonValue
 from sqlalchemy import delete, select
 
 from ._base import Operations
-from .batch import chunks
+from .batch_reads import chunks
 from .schema import lookup_cache
 
 

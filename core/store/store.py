@@ -37,7 +37,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from itsmhub.errors import StoreError
 from itsmhub.model import utcnow
 
-from .batch import BatchOperations
+from .batch_reads import BatchReadOperations
+from .batch_writes import BatchWriteOperations
 from .cache import CacheOperations
 from .engine import FACTS_REVISION, READ_ONLY, MigrationResult, open_engine
 from .facts import FactOperations
@@ -68,7 +69,8 @@ class _AllOperations(
     OutboxOperations,
     SyncQueryOperations,
     RunOperations,
-    BatchOperations,
+    BatchReadOperations,
+    BatchWriteOperations,
     CacheOperations,
     ReportingOperations,
     ViewOperations,
