@@ -18,12 +18,13 @@ Per item:
   are folded in; links merge against the links the system last held, so a link removed
   there is removed in the hub and in the other tools;
 - what every other system must now receive goes to the outbox.
+
+Links and what waits for a record not yet in the hub are ``page_links``'s half.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,14 +33,13 @@ from pydantic import JsonValue, ValidationError
 
 from ..errors import RecordError
 from ..exchange import RejectedRecord, RemoteChange, RemoteComments
-from ..model import AnyRecordType, Comment, ExternalRef, Link, LinkKind, new_id
+from ..model import AnyRecordType, Comment, ExternalRef, new_id
 from ..store import (
     Base,
     DeadLetterIn,
     Loaded,
     OutboxItem,
     OutboxOperation,
-    ParkedItem,
     StoreTransaction,
     Writes,
 )
@@ -49,8 +49,8 @@ from .fanout import BatchSink, Fanout
 from .fields import restrict, same, sync_fields, with_fields
 from .hub import Hub
 from .merge import Holder, merge
-
-PageItem = RemoteChange | RemoteComments | RejectedRecord
+from .page_context import PageContext, PageItem, PullStats, by_awaited
+from .page_links import PageLinks, pulled_pairs
 
 #: Fields whose changes are kept as history, for reports (MTTA, reopens, reassignments).
 HISTORY_FIELDS = ("status", "assignment_group", "assignee", "priority")
@@ -59,46 +59,11 @@ HISTORY_FIELDS = ("status", "assignment_group", "assignee", "priority")
 TEXT_FIELDS = frozenset({"title", "description", "service", "reporter", "assignee"})
 
 
-@dataclass
-class PullStats:
-    """What one pull did, for reports and ``itsmhub status``."""
-
-    seen: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    stale: int = 0
-    rejected: int = 0
-    conflicts: int = 0
-    pages: int = 0
-    parked: int = 0
-
-    def add(self, other: PullStats) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-@dataclass
-class _Context:
-    """What the page's items need from the store, kept current as they are merged."""
-
-    refs: dict[str, str]
-    loaded: dict[str, Loaded]
-    bases: dict[str, dict[str, Base]]
-    """By record id, then system."""
-    intents: dict[str, OutboxItem]
-    sent_updates: dict[str, list[OutboxItem]]
-    targets: dict[tuple[str, str], str]
-    parked: dict[str, list[ParkedItem]]
-    tombstones: set[tuple[str, str, str]]
-    new_here: set[str] = field(default_factory=set)
-
-
 #: Items merged between two turns of the event loop (see ``PageApplier.apply_page``).
 YIELD_EVERY = 50
 
 
-class PageApplier:
+class PageApplier(PageLinks):
     """Applies the items of one page from one system; see the module docstring."""
 
     def __init__(self, hub: Hub, system: str, tx: StoreTransaction, now: datetime) -> None:
@@ -111,7 +76,7 @@ class PageApplier:
         self.fanout = Fanout(hub, self.sink)
         self.stats = PullStats()
         self.connector = hub.connector(system)
-        self.ctx: _Context | None = None
+        self.ctx: PageContext | None = None
         self.copies: list[NewCopy] = []
         """Copies of hub records adopted in this page (see ``engine/copies.py``)."""
 
@@ -152,7 +117,7 @@ class PageApplier:
             version = item.version
             self._dead_letter(kind, item.remote_id, version, reason)
 
-    async def _load(self, items: Sequence[PageItem]) -> _Context:
+    async def _load(self, items: Sequence[PageItem]) -> PageContext:
         tx, system = self.tx, self.system
         changes = [i for i in items if isinstance(i, RemoteChange)]
         remote_ids = {i.remote_id for i in items if isinstance(i, RemoteChange | RemoteComments)}
@@ -180,36 +145,21 @@ class PageApplier:
             (rid, target, kind)
             for c in changes
             if (rid := refs.get(c.remote_id)) is not None
-            for kind, target in _pulled_pairs(c, targets, system, refs)
+            for kind, target in pulled_pairs(c, targets, system, refs)
         }
         by_record: dict[str, dict[str, Base]] = {}
         for (record_id, base_system), base in bases.items():
             by_record.setdefault(record_id, {})[base_system] = base
-        return _Context(
+        return PageContext(
             refs=refs,
             loaded=loaded,
             bases=by_record,
             intents=intents,
             sent_updates=sent_updates,
             targets=targets,
-            parked=_by_awaited(parked),
+            parked=by_awaited(parked),
             tombstones=await tx.tombstoned(tombstone_keys) if tombstone_keys else set(),
         )
-
-    async def _link_targets(
-        self, changes: list[RemoteChange], loaded: dict[str, Loaded]
-    ) -> dict[tuple[str, str], str]:
-        wanted: dict[str, set[str]] = {}
-        for change in changes:
-            for link in change.record.links if change.record is not None else []:
-                if link.target_ref is not None:
-                    ref = link.target_ref
-                    wanted.setdefault(ref.system, set()).add(ref.remote_id)
-        found: dict[tuple[str, str], str] = {}
-        for system, remote_ids in wanted.items():
-            for remote_id, record_id in (await self.tx.records_by_refs(system, remote_ids)).items():
-                found[system, remote_id] = record_id
-        return found
 
     # --- changes ---------------------------------------------------------------------
 
@@ -446,130 +396,6 @@ class PageApplier:
         )
         await self._send_comments(record, new, edited)
 
-    async def _unpark(self, items: Sequence[PageItem]) -> None:
-        """Apply what waited for the records this page created."""
-        ctx = self._ctx
-        waiting = [p for remote_id in sorted(ctx.new_here) for p in ctx.parked.get(remote_id, [])]
-        sources = {p.record_id for p in waiting if p.record_id and p.record_id not in ctx.loaded}
-        if sources:
-            ctx.loaded.update(await self.tx.load_records(sources, lock=True))
-            for (record_id, system), base in (await self.tx.load_bases(sources)).items():
-                ctx.bases.setdefault(record_id, {})[system] = base
-        for parked in waiting:
-            self.writes.unparked.append(parked.id)
-            payload = parked.payload
-            if "comments" in payload:
-                await self._comments(RemoteComments.model_validate(payload["comments"]))
-            elif "link" in payload and parked.record_id in ctx.loaded:
-                await self._parked_link(parked.record_id, payload, ctx.refs[parked.awaits])
-        await self._unpark_in_page()
-
-    async def _unpark_in_page(self) -> None:
-        """What this page parked for a record it went on to create (a report read before
-        its manager, comments before their ticket): applied now, never stored."""
-        ctx = self._ctx
-        arrived = [
-            p
-            for p in self.writes.parked
-            if p["connector"] == self.system and p["awaits"] in ctx.new_here
-        ]
-        if not arrived:
-            return
-        applied = {id(p) for p in arrived}
-        self.writes.parked = [p for p in self.writes.parked if id(p) not in applied]
-        for parked in arrived:
-            payload = parked["payload"]
-            if "comments" in payload:
-                await self._comments(RemoteComments.model_validate(payload["comments"]))
-            elif "link" in payload and parked["record_id"] is not None:
-                await self._parked_link(parked["record_id"], payload, ctx.refs[parked["awaits"]])
-
-    async def _parked_link(self, source_id: str, payload: dict[str, Any], target: str) -> None:
-        record = self._current(source_id).model_copy()
-        link = Link(kind=LinkKind(str(payload["link"])), target_id=target, origin=self.system)
-        if any(k.kind is link.kind and k.target_id == target for k in record.links):
-            return
-        record.links = [*record.links, link]
-        self.writes.links_added.append((record.id, link))
-        self._put(record, same_text=True)
-        await self._send_links(record, [link], [])
-
-    # --- links -----------------------------------------------------------------------
-
-    def _merge_links(
-        self, record: AnyRecordType, change: RemoteChange, base: Base | None
-    ) -> tuple[list[Link], list[Link]]:
-        """Fold the system's links into ``record``; return (added, removed)."""
-        ctx = self._ctx
-        pulled = dict.fromkeys(_pulled_pairs(change, ctx.targets, self.system, ctx.refs))
-        self._park_unresolved(record, change)
-        held = {(k.kind.value, k.target_id) for k in record.links}
-        kinds = self.connector.link_kinds
-        added: list[Link] = []
-        for kind, target in pulled:
-            if (kind, target) in held or target == record.id:
-                continue
-            link = Link(kind=LinkKind(kind), target_id=target, origin=self.system)
-            added.append(link)
-            if (record.id, target, kind) in ctx.tombstones:
-                # A person linked them again after removing the link: that wins.
-                self.writes.tombstones_cleared.append((record.id, target, kind))
-        removed: list[Link] = []
-        agreed = {tuple(pair) for pair in base.links} if base is not None and base.links else set()
-        if change.links_complete and base is not None and base.links is not None:
-            for kind, target in sorted(agreed - set(pulled)):
-                if kinds and LinkKind(kind) not in kinds:
-                    continue
-                gone = next(
-                    (k for k in record.links if k.kind.value == kind and k.target_id == target),
-                    None,
-                )
-                if gone is not None:
-                    removed.append(gone)
-                    self.writes.links_removed.append((record.id, target, kind))
-                    self.writes.tombstones.append((record.id, target, kind, self.system))
-        if added or removed:
-            gone_keys = {(k.kind, k.target_id) for k in removed}
-            record.links = [
-                k for k in record.links if (k.kind, k.target_id) not in gone_keys
-            ] + added
-            self.writes.links_added += [(record.id, link) for link in added]
-        return added, removed
-
-    def _park_unresolved(self, record: AnyRecordType, change: RemoteChange) -> None:
-        assert change.record is not None
-        for link in change.record.links:
-            ref = link.target_ref
-            if ref is None or (ref.system, ref.remote_id) in self._ctx.targets:
-                continue
-            if ref.system == self.system and ref.remote_id in self._ctx.refs:
-                continue
-            self.writes.parked.append(
-                {
-                    "connector": ref.system,
-                    "awaits": ref.remote_id,
-                    "record_id": record.id,
-                    "payload": {"link": link.kind.value},
-                    "parked_at": self.now,
-                }
-            )
-            self._audit(
-                "link.unresolved",
-                record.id,
-                {"kind": link.kind.value, "target": ref.remote_id, "waits": True},
-            )
-
-    def _held_links(
-        self, record: AnyRecordType, change: RemoteChange, base: Base | None
-    ) -> list[tuple[str, str]]:
-        """The links this system holds now, as the new base remembers them."""
-        pulled = set(_pulled_pairs(change, self._ctx.targets, self.system, self._ctx.refs))
-        if change.links_complete or base is None or base.links is None:
-            return sorted(pulled)
-        return sorted(pulled | {tuple(p) for p in base.links})  # type: ignore[misc]
-
-    # --- sending ---------------------------------------------------------------------
-
     async def _send_comments(
         self, record: AnyRecordType, new: list[Comment], edited: list[Comment]
     ) -> None:
@@ -580,20 +406,10 @@ class PageApplier:
                 if any(ref.system == target for ref in comment.refs):
                     await self.fanout.comment(target, record, comment.id, edit=True)
 
-    async def _send_links(
-        self, record: AnyRecordType, added: list[Link], removed: list[Link]
-    ) -> None:
-        for target in self.fanout.receivers(record, self.system):
-            for link in added:
-                await self.fanout.link(target, record, link)
-            for link in removed:
-                if link.target_id is not None:
-                    await self.fanout.unlink(target, record, link.kind, link.target_id)
-
     # --- bookkeeping -----------------------------------------------------------------
 
     @property
-    def _ctx(self) -> _Context:
+    def _ctx(self) -> PageContext:
         assert self.ctx is not None
         return self.ctx
 
@@ -717,34 +533,6 @@ class PageApplier:
             )
         )
         self._audit("error.record", None, {"remote_id": remote_id, "reason": reason})
-
-
-def _pulled_pairs(
-    change: RemoteChange,
-    targets: dict[tuple[str, str], str],
-    system: str,
-    refs: dict[str, str] | None = None,
-) -> list[tuple[str, str]]:
-    """The (kind, target hub id) of a pulled record's links that resolve: through the
-    store, or (``refs``) to a record of the same system met earlier in the page."""
-    pairs = []
-    for link in change.record.links if change.record is not None else []:
-        target = link.target_id
-        ref = link.target_ref
-        if ref is not None:
-            target = targets.get((ref.system, ref.remote_id))
-            if target is None and refs is not None and ref.system == system:
-                target = refs.get(ref.remote_id)
-        if target is not None:
-            pairs.append((link.kind.value, target))
-    return pairs
-
-
-def _by_awaited(items: list[ParkedItem]) -> dict[str, list[ParkedItem]]:
-    found: dict[str, list[ParkedItem]] = {}
-    for item in items:
-        found.setdefault(item.awaits, []).append(item)
-    return found
 
 
 def _first_error(exc: ValidationError) -> str:
