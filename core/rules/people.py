@@ -20,6 +20,9 @@ from ..model.values import PersonRef
 #: A word that may be a handle: letters, digits, dots, dashes, underscores, plus.
 _HANDLE = re.compile(r"[\w.+-]+")
 _EDGES = ".-+_"
+#: What ``word.strip(_EDGES)`` leaves of each ``_HANDLE`` word: from its first letter or
+#: digit to its last.
+_CORE = re.compile(r"[^\W_](?:[\w.+-]*[^\W_])?")
 #: Shorter handles ("it", "ab") are too likely to be words.
 MIN_LENGTH = 3
 PLACEHOLDER = " _user_ "
@@ -62,6 +65,14 @@ class People:
         """``text`` with every known handle (and those in ``extra``) as ``_user_``."""
         known = self.handles
         if not known and not extra:
+            return text
+        # Most texts name nobody the hub knows: find out in C before a call per word.
+        # (Folding all of a non-ASCII text could add marks that end a word: "İ" → "i̇".)
+        if text.isascii():
+            cores = _CORE.findall(text.casefold())
+        else:
+            cores = [core.casefold() for core in _CORE.findall(text)]
+        if known.isdisjoint(cores) and (not extra or extra.isdisjoint(cores)):
             return text
 
         def replace(match: re.Match[str]) -> str:
