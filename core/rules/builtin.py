@@ -117,6 +117,19 @@ class RecurrenceSettings(RuleSettings):
     exemplars: int = Field(
         30, ge=0, le=1000, description="wordings remembered per problem to compare with (0: none)"
     )
+    count_requests: bool = Field(
+        False,
+        description="count requests too (a title that asks for something and names no "
+        "failure: 'Install Zoom on my laptop'); by default they are left out",
+    )
+    request_words: list[str] = Field(
+        default_factory=list,
+        description="more words a request opens with, beside the built-in ones",
+    )
+    symptom_words: list[str] = Field(
+        default_factory=list,
+        description="more words that say something went wrong, beside the built-in ones",
+    )
     create_in: str = Field(description="the connector the problem is opened in")
     target: dict[str, JsonValue] = Field(default_factory=dict)
 

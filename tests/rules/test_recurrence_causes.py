@@ -88,6 +88,34 @@ def test_requests_of_one_form_about_different_things_stay_apart() -> None:
     assert created(run({"r": RULE}, *tickets)) == []
 
 
+def test_the_same_request_word_for_word_opens_no_problem() -> None:
+    same = [ticket("Install Stata on my PC", service="desktop", day=i / 4) for i in range(8)]
+    assert created(run({"r": RULE}, *same)) == []
+    # The rule can be told to count them (a desk that files no requests as incidents).
+    [made] = created(run({"r": {**RULE, "count_requests": True}}, *same))
+    assert len(made.members) >= 3
+
+
+def test_a_request_does_not_join_the_fault_it_resembles() -> None:
+    meaning, _, _ = two_meanings()  # one meaning for all: the model reads them alike
+    faults = [
+        worded("Acrobat Reader: access denied", meaning, 0),
+        worded("Acrobat Reader says access denied", meaning, 0.5),
+        worded("access denied in Acrobat Reader", meaning, 1),
+    ]
+    asking = worded("need access to the Acrobat Reader", meaning, 1.5)
+    later = worded("Acrobat Reader access denied again", meaning, 2)
+
+    def linked(proposals: list[Any]) -> set[str]:
+        return {p.record_id for p in proposals if isinstance(p, AddLink)}
+
+    proposals = run({"r": RULE}, *faults, asking, later)
+    assert len(created(proposals)) == 1
+    assert later.record_id in linked(proposals) and asking.record_id not in linked(proposals)
+    counted = run({"r": {**RULE, "count_requests": True}}, *faults, asking, later)
+    assert asking.record_id in linked(counted)
+
+
 def test_a_user_name_does_not_split_a_cluster() -> None:
     people = People({"jdoe", "asmith", "anna.berg"})
     titles = [f"calendar not syncing for {who}" for who in ("jdoe", "asmith", "anna.berg")]
@@ -133,8 +161,9 @@ def test_people_teach_exemplars_and_explain_shows_the_match() -> None:
     assert isinstance(link, AddLink) and link.target_id == known.record_id
     assert "an exemplar of problem" in link.reason and linked.record_id in link.reason
     [evaluator] = session.evaluators
-    [(words, held)] = evaluator.learned(later)  # type: ignore[attr-defined]
+    (words, held), request = evaluator.learned(later)  # type: ignore[attr-defined]
     assert held and f"like {linked.record_id}" in words and "≥ 0.84" in words
+    assert request == ("reports a failure, not a request (asks for nothing)", True)
 
 
 def test_an_unlink_is_never_proposed_again() -> None:

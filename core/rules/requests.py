@@ -1,0 +1,134 @@
+"""Service requests filed as incidents: tickets that ask for something, not report a fault.
+
+Problem management looks for the causes of failures. A help desk also files requests as
+incidents: "Install Stata on my PC", "Access to the Finance share", "question about the
+room speakerphone". Many alike requests, even the same one word for word, are no
+recurring fault, so the recurrence rule leaves them out.
+
+A title *asks* when one of its clauses (the title, or what follows a ":" or " - ", past
+tags such as "Re:" or "[Berlin]") opens with a request: a verb of the service catalogue
+("install", "set up", "order", "reset"…), a need ("need", "please", "can you") or a
+question ("how do I", "question"). It *reports a failure* when it holds a symptom: a
+negation ("not", "can't", "never") or a word that says something went wrong ("fails",
+"error", "slow", "stuck"…). A ticket is a request when it asks and reports no failure:
+"please install Zoom" is one, "please help, Zoom crashes" is not, and a title that only
+describes ("files show a red cross in Explorer") is no request either.
+
+The words are general English of service desks, not any one company's; a rule adds its
+own (``request_words``, ``symptom_words``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+#: Negations: "does not sync", "can't connect", "no sound", "never arrives".
+NEGATIONS = (
+    r"not|no|never|nothing|none|nobody|cannot|unable|without|cant|wont|dont|doesnt|isnt"
+    r"|didnt|couldnt|wasnt|arent|havent"
+)
+#: Stems of words that say something went wrong, each at the start of a word ("fail":
+#: "fails", "failed", "failure"); a stem ending in "$" is a whole word only ("down", not
+#: "download").
+FAILURE_STEMS = (
+    # breaking and stopping
+    "fail", "error", "err$", "crash", "broke", "break", "down$", "dead", "die$", "dies$",
+    "stop$", "stops$", "stopped", "stuck", "freez", "frozen", "hang$", "hangs$", "hung$",
+    "abort", "collaps", "bug$", "bugs$", "fault", "defect", "problem", "issue$", "issues$",
+    "trouble", "outage", "corrupt", "damag", "crack", "malfunction", "glitch",
+    "regression", "unexpected", "shut down", "shuts down", "shutdown", "quits", "locks up",
+    # slowness and instability
+    "slow", "sluggish", "lag$", "laggy", "latency", "crawl", "delay", "behind$",
+    "forever$", "ages$", "poor", "timeout", "time out", "times out", "timed out",
+    "intermittent", "flaky", "unstable", "unusable", "unresponsive", "responding",
+    "random", "repeated", "constant", "keeps", "loop", "pending", "skew",
+    # connection and access
+    "drop$", "drops$", "dropped", "dropping", "drop-out", "disconnect", "offline",
+    "unreachable", "unavailable", "inaccessible", "lost", "lose$", "loses", "losing",
+    "loss$", "missing", "gone$", "vanish", "disappear", "denied", "deny", "denies",
+    "refus", "reject", "block", "forbidden", "locked", "lockout", "expir", "invalid",
+    "revoked", "kicked", "logged out", "logs out", "ignor",
+    # wrong results
+    "wrong", "incorrect", "empty", "blank", "black$", "white screen", "duplicat", "twice",
+    "mismatch", "garbled", "bounce", "undeliver", "warning", "exceed", "full$", "quota",
+    "leak",
+    # devices
+    "jam$", "jams$", "jammed", "jamming", "flicker", "overheat", "hot$", "noise", "noisy",
+    "loud", "drain", "faded", "low$", "dump$", "bsod", "bluescreen", "blue screen",
+)  # fmt: skip
+
+
+#: How a request opens: catalogue verbs, needs, questions (whole words).
+REQUEST_OPENINGS = (
+    # the service catalogue's verbs
+    "install", "uninstall", "reinstall", "set up", "setup", "configure", "create", "add",
+    "remove", "delete", "rename", "move", "copy", "change", "update", "upgrade", "order",
+    "replace", "return", "book", "cancel", "reset", "unlock", "extend", "transfer",
+    "archive", "migrate", "merge", "export", "import", "approve", "sign", "share",
+    "restore", "recover", "provide", "grant", "give", "enable", "disable", "renew", "buy",
+    "purchase", "assign", "activate", "register", "schedule", "prepare", "clean up",
+    "check", "review", "fix", "make", "send", "scan", "translate", "duplicate",
+    "hide", "publish", "download", "upload", "convert", "join",
+    # needs and wishes
+    "need", "please", "pls", "kindly", "request", "requesting",
+    "requested", "want", "would like", "i would like", "i'd like", "looking for",
+    "access to", "access for", "permission", "permissions", "licence for", "license for",
+    "quote for", "new", "another", "additional", "extra",
+    # questions
+    "question", "query", "how", "what", "where", "when", "who", "which", "why", "can i",
+    "could i", "can you", "could you", "can we", "is it possible", "info", "information",
+)  # fmt: skip
+#: What may stand before a title's first clause and says nothing of it: reply and
+#: forward marks, tags in brackets, urgency and priority marks.
+_TAGS = re.compile(
+    r"^(?:\s*(?:(?:re|fw|fwd|aw|wg|sv)\s*:|\[[^\]]*\]|\(?urgent\)?\b|\bp[1-5]\b|"
+    r"asap\b|important\b|help\b)\s*[:\-–]?\s*)+",
+    re.IGNORECASE,
+)
+#: A plea for help with a fault ("Outlook crashes - please help") asks for nothing.
+_PLEA = re.compile(r"\b(?:please\s+help|help\s+please)\b", re.IGNORECASE)
+#: Where a clause starts inside a title: after a colon, or a dash between spaces.
+_CLAUSES = re.compile(r":\s+|\s[-–]\s")
+
+
+def _openings(extra: Iterable[str]) -> re.Pattern[str]:
+    words = sorted({*REQUEST_OPENINGS, *(w.casefold().strip() for w in extra if w.strip())})
+    alternatives = "|".join(_literal(w) for w in words)
+    return re.compile(rf"(?:{alternatives})\b", re.IGNORECASE)
+
+
+def _literal(words: str) -> str:
+    """A word or phrase as a pattern: spaces match any space."""
+    return re.escape(words).replace(r"\ ", r"\s+")
+
+
+def _pattern(extra: Iterable[str]) -> re.Pattern[str]:
+    stems = sorted({*FAILURE_STEMS, *(w.casefold().strip() for w in extra if w.strip())})
+    alternatives = "|".join(
+        _literal(stem.removesuffix("$")) + (r"\b" if stem.endswith("$") else "") for stem in stems
+    )
+    # A negation as a whole word; a failure stem at the start of a word.
+    return re.compile(rf"(?:\b(?:{NEGATIONS})\b|\b(?:{alternatives}))", re.IGNORECASE)
+
+
+class Requests:
+    """Which titles ask for something rather than report a failure (see the module)."""
+
+    def __init__(self, request_words: Iterable[str] = (), symptom_words: Iterable[str] = ()):
+        self._asks = _openings(request_words)
+        self._fails = _pattern(symptom_words)
+
+    def reports_failure(self, title: str) -> bool:
+        """Whether the title names a symptom of something that went wrong."""
+        return self._fails.search(title.replace("’", "").replace("'", "")) is not None
+
+    def asks(self, title: str) -> bool:
+        """Whether one of the title's clauses opens with a request."""
+        text = _PLEA.sub("", _TAGS.sub("", title.replace("’", "'"), count=1))
+        match = self._asks.match
+        return any(match(clause.lstrip()) for clause in _CLAUSES.split(text))
+
+    def is_request(self, title: str) -> bool:
+        """Whether the ticket asks for something and reports no failure."""
+        return self.asks(title) and not self.reports_failure(title)
