@@ -25,9 +25,9 @@ from collections.abc import Iterable
 
 #: Negations: "does not sync", "can't connect", "no sound", "never arrives".
 NEGATIONS = (
-    r"not|no|never|nothing|none|nobody|cannot|unable|without|cant|wont|dont|doesnt|isnt"
-    r"|didnt|couldnt|wasnt|arent|havent"
-)
+    "not", "no", "never", "nothing", "none", "nobody", "cannot", "unable", "without", "cant",
+    "wont", "dont", "doesnt", "isnt", "didnt", "couldnt", "wasnt", "arent", "havent",
+)  # fmt: skip
 #: Stems of words that say something went wrong, each at the start of a word ("fail":
 #: "fails", "failed", "failure"); a stem ending in "$" is a whole word only ("down", not
 #: "download").
@@ -44,7 +44,7 @@ FAILURE_STEMS = (
     "intermittent", "flaky", "unstable", "unusable", "unresponsive", "responding",
     "random", "repeated", "constant", "keeps", "loop", "pending", "skew",
     # connection and access
-    "drop$", "drops$", "dropped", "dropping", "drop-out", "disconnect", "offline",
+    "drop$", "drops$", "dropped", "dropping", "disconnect", "offline",
     "unreachable", "unavailable", "inaccessible", "lost", "lose$", "loses", "losing",
     "loss$", "missing", "gone$", "vanish", "disappear", "denied", "deny", "denies",
     "refus", "reject", "block", "forbidden", "locked", "lockout", "expir", "invalid",
@@ -92,42 +92,68 @@ _PLEA = re.compile(r"\b(?:please\s+help|help\s+please)\b", re.IGNORECASE)
 _CLAUSES = re.compile(r":\s+|\s[-–]\s")
 
 
-def _openings(extra: Iterable[str]) -> re.Pattern[str]:
-    words = sorted({*REQUEST_OPENINGS, *(w.casefold().strip() for w in extra if w.strip())})
-    alternatives = "|".join(_literal(w) for w in words)
-    return re.compile(rf"(?:{alternatives})\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z]+")
+#: What may stand around a clause's first word: punctuation, quotes.
+_EDGE = ".,;!?'\"()[]{}"
 
 
-def _literal(words: str) -> str:
-    """A word or phrase as a pattern: spaces match any space."""
-    return re.escape(words).replace(r"\ ", r"\s+")
-
-
-def _pattern(extra: Iterable[str]) -> re.Pattern[str]:
-    stems = sorted({*FAILURE_STEMS, *(w.casefold().strip() for w in extra if w.strip())})
-    alternatives = "|".join(
-        _literal(stem.removesuffix("$")) + (r"\b" if stem.endswith("$") else "") for stem in stems
-    )
-    # A negation as a whole word; a failure stem at the start of a word.
-    return re.compile(rf"(?:\b(?:{NEGATIONS})\b|\b(?:{alternatives}))", re.IGNORECASE)
+def _phrases(words: Iterable[str]) -> dict[int, frozenset[str]]:
+    """Phrases by their number of words, casefolded, single spaces."""
+    by_size: dict[int, set[str]] = {}
+    for phrase in words:
+        parts = phrase.casefold().replace("'", "").split()
+        if parts:
+            by_size.setdefault(len(parts), set()).add(" ".join(parts))
+    return {size: frozenset(found) for size, found in sorted(by_size.items())}
 
 
 class Requests:
-    """Which titles ask for something rather than report a failure (see the module)."""
+    """Which titles ask for something rather than report a failure (see the module).
+
+    Set lookups over a title's words, not one regular expression of every word: a
+    million titles a dry-run, at a few microseconds each."""
 
     def __init__(self, request_words: Iterable[str] = (), symptom_words: Iterable[str] = ()):
-        self._asks = _openings(request_words)
-        self._fails = _pattern(symptom_words)
+        self._openings = _phrases([*REQUEST_OPENINGS, *request_words])
+        stems = [*FAILURE_STEMS, *symptom_words]
+        phrases = _phrases(w.removesuffix("$") for w in stems if " " in w.strip())
+        self._symptom_phrases = {size: words for size, words in phrases.items() if size > 1}
+        single = [w.casefold().strip() for w in stems if " " not in w.strip()]
+        self._whole = frozenset(
+            [*NEGATIONS, *(w.removesuffix("$") for w in single if w.endswith("$"))]
+        )
+        self._stems = frozenset(w for w in single if not w.endswith("$"))
+        self._stem_sizes = sorted({len(w) for w in self._stems})
 
     def reports_failure(self, title: str) -> bool:
         """Whether the title names a symptom of something that went wrong."""
-        return self._fails.search(title.replace("’", "").replace("'", "")) is not None
+        words = _WORD.findall(title.casefold().replace("'", "").replace("’", ""))
+        whole, stems, sizes = self._whole, self._stems, self._stem_sizes
+        for word in words:
+            if word in whole:
+                return True
+            for size in sizes:
+                if size > len(word):
+                    break
+                if word[:size] in stems:
+                    return True
+        for size, phrases in self._symptom_phrases.items():
+            for start in range(len(words) - size + 1):
+                if " ".join(words[start : start + size]) in phrases:
+                    return True
+        return False
 
     def asks(self, title: str) -> bool:
         """Whether one of the title's clauses opens with a request."""
-        text = _PLEA.sub("", _TAGS.sub("", title.replace("’", "'"), count=1))
-        match = self._asks.match
-        return any(match(clause.lstrip()) for clause in _CLAUSES.split(text))
+        text = _TAGS.sub("", title.replace("’", "'"), count=1).casefold()
+        if "help" in text:
+            text = _PLEA.sub("", text)
+        for clause in _CLAUSES.split(text):
+            words = [w.strip(_EDGE).replace("'", "") for w in clause.split(None, 4)[:4]]
+            for size, phrases in self._openings.items():
+                if len(words) >= size and " ".join(words[:size]) in phrases:
+                    return True
+        return False
 
     def is_request(self, title: str) -> bool:
         """Whether the ticket asks for something and reports no failure."""
