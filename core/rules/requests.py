@@ -122,21 +122,24 @@ class Requests:
         self._whole = frozenset(
             [*NEGATIONS, *(w.removesuffix("$") for w in single if w.endswith("$"))]
         )
-        self._stems = frozenset(w for w in single if not w.endswith("$"))
-        self._stem_sizes = sorted({len(w) for w in self._stems})
+        stems = sorted(w for w in single if not w.endswith("$"))
+        #: Stems by their first letters: most words' first letters begin none.
+        self._lead = min((len(w) for w in stems), default=1)
+        self._by_lead: dict[str, tuple[str, ...]] = {}
+        for stem in stems:
+            lead = stem[: self._lead]
+            self._by_lead[lead] = (*self._by_lead.get(lead, ()), stem)
 
     def reports_failure(self, title: str) -> bool:
         """Whether the title names a symptom of something that went wrong."""
         words = _WORD.findall(title.casefold().replace("'", "").replace("’", ""))
-        whole, stems, sizes = self._whole, self._stems, self._stem_sizes
+        whole, by_lead, lead = self._whole, self._by_lead, self._lead
         for word in words:
             if word in whole:
                 return True
-            for size in sizes:
-                if size > len(word):
-                    break
-                if word[:size] in stems:
-                    return True
+            candidates = by_lead.get(word[:lead])
+            if candidates is not None and word.startswith(candidates):
+                return True
         for size, phrases in self._symptom_phrases.items():
             for start in range(len(words) - size + 1):
                 if " ".join(words[start : start + size]) in phrases:
