@@ -106,7 +106,18 @@ class RecurrenceSettings(RuleSettings):
     similarity: float = Field(0.7, gt=0, le=1, description="title word similarity (Jaccard)")
     semantic: bool = Field(True, description="compare meaning (embeddings), not only words")
     semantic_similarity: float = Field(
-        0.84, gt=0, le=1, description="cosine of title and description embeddings needed"
+        0.82,
+        gt=0,
+        le=1,
+        description="cosine of title and description embeddings needed (raised in a "
+        "service crowded with recent incidents)",
+    )
+    exemplar_similarity: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="cosine to an exemplar of a problem needed to be linked by it (at "
+        "least semantic_similarity)",
     )
     steady: bool = Field(True, description="also open problems for slow, steady recurrences")
     steady_threshold: int = Field(4, ge=2, description="how many incidents make a steady one")

@@ -357,7 +357,7 @@ class RecurrenceEvaluator(Evaluator):
         like = f" like {exemplar.record_id}" if exemplar.record_id else ""
         return (
             f"similar{like}, an exemplar of problem {self._name(exemplar.problem)} "
-            f"({exemplar.score:.2f} ≥ {self.clusters.threshold:.2f})"
+            f"({exemplar.score:.2f} ≥ {self.clusters.exemplar_threshold:.2f})"
         )
 
 

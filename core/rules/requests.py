@@ -115,6 +115,9 @@ class Requests:
 
     def __init__(self, request_words: Iterable[str] = (), symptom_words: Iterable[str] = ()):
         self._openings = _phrases([*REQUEST_OPENINGS, *request_words])
+        self._first_words = frozenset(
+            phrase.split()[0] for phrases in self._openings.values() for phrase in phrases
+        )
         stems = [*FAILURE_STEMS, *symptom_words]
         phrases = _phrases(w.removesuffix("$") for w in stems if " " in w.strip())
         self._symptom_phrases = {size: words for size, words in phrases.items() if size > 1}
@@ -132,7 +135,21 @@ class Requests:
 
     def reports_failure(self, title: str) -> bool:
         """Whether the title names a symptom of something that went wrong."""
-        words = _WORD.findall(title.casefold().replace("'", "").replace("’", ""))
+        return self._fails(_words(title))
+
+    def asks(self, title: str) -> bool:
+        """Whether one of the title's clauses opens with a request."""
+        return self._asks(title)
+
+    def is_request(self, title: str) -> bool:
+        """Whether the ticket asks for something and reports no failure."""
+        words = _words(title)
+        # No clause can open with a request if no word of the title may open one.
+        if self._first_words.isdisjoint(words):
+            return False
+        return self._asks(title) and not self._fails(words)
+
+    def _fails(self, words: list[str]) -> bool:
         whole, by_lead, lead = self._whole, self._by_lead, self._lead
         for word in words:
             if word in whole:
@@ -146,8 +163,7 @@ class Requests:
                     return True
         return False
 
-    def asks(self, title: str) -> bool:
-        """Whether one of the title's clauses opens with a request."""
+    def _asks(self, title: str) -> bool:
         text = _TAGS.sub("", title.replace("’", "'"), count=1).casefold()
         if "help" in text:
             text = _PLEA.sub("", text)
@@ -158,6 +174,7 @@ class Requests:
                     return True
         return False
 
-    def is_request(self, title: str) -> bool:
-        """Whether the ticket asks for something and reports no failure."""
-        return self.asks(title) and not self.reports_failure(title)
+
+def _words(title: str) -> list[str]:
+    """The title's words, casefolded, without apostrophes ("can't": "cant")."""
+    return _WORD.findall(title.casefold().replace("'", "").replace("’", ""))

@@ -162,7 +162,7 @@ def test_people_teach_exemplars_and_explain_shows_the_match() -> None:
     assert "an exemplar of problem" in link.reason and linked.record_id in link.reason
     [evaluator] = session.evaluators
     (words, held), request = evaluator.learned(later)  # type: ignore[attr-defined]
-    assert held and f"like {linked.record_id}" in words and "≥ 0.84" in words
+    assert held and f"like {linked.record_id}" in words and "≥ 0.90" in words
     assert request == ("reports a failure, not a request (asks for nothing)", True)
 
 
@@ -364,3 +364,31 @@ def test_one_cause_filed_with_and_without_its_service_still_opens_a_problem() ->
     tickets = [ticket(t, description=d, day=day, service=s) for day, s, t, d in filed]
     [problem_made] = created(run({"r": rule}, *tickets))
     assert len(problem_made.members) >= 4
+
+
+def test_an_exemplar_links_only_what_reads_like_it() -> None:
+    """An exemplar reaches past the window and across services, so it asks for more
+    than a live neighbour does (exemplar_similarity 0.9, not 0.82): a neighbouring
+    cause of the same component reads alike, the problem's own wording comes back."""
+    rng = np.random.default_rng(5)
+    meaning = rng.standard_normal(DIMENSIONS).astype(np.float32)
+    meaning /= np.linalg.norm(meaning)
+    other = rng.standard_normal(DIMENSIONS).astype(np.float32)
+    other -= (other @ meaning) * meaning
+    other /= np.linalg.norm(other)
+
+    def at(cosine: float, side: float = 1.0) -> np.ndarray:
+        return cosine * meaning + side * np.sqrt(1 - cosine**2) * other
+
+    known = problem("Label printer shows error 412")
+    linked = dataclasses.replace(
+        worded("Label printer displays error 412", meaning, 0), problem_ids=(known.record_id,)
+    )
+    neighbour = worded("Label printer shows no picture", at(0.86), 40)
+    again = worded("label printer displays error 77", at(0.95, side=-1), 41)  # not like it
+    session = session_with({"r": RULE})
+    session.learn(known)
+    session.observe(linked, linked.opened_at)
+    assert session.observe(neighbour, neighbour.opened_at) == []
+    [link] = session.observe(again, again.opened_at)
+    assert isinstance(link, AddLink) and link.target_id == known.record_id
