@@ -370,22 +370,15 @@ def test_an_exemplar_links_only_what_reads_like_it() -> None:
     """An exemplar reaches past the window and across services, so it asks for more
     than a live neighbour does (exemplar_similarity 0.9, not 0.82): a neighbouring
     cause of the same component reads alike, the problem's own wording comes back."""
-    rng = np.random.default_rng(5)
-    meaning = rng.standard_normal(DIMENSIONS).astype(np.float32)
-    meaning /= np.linalg.norm(meaning)
-    other = rng.standard_normal(DIMENSIONS).astype(np.float32)
-    other -= (other @ meaning) * meaning
-    other /= np.linalg.norm(other)
-
-    def at(cosine: float, side: float = 1.0) -> np.ndarray:
-        return cosine * meaning + side * np.sqrt(1 - cosine**2) * other
-
+    meaning, near, _ = two_meanings(0.86)
+    side = (near - 0.86 * meaning) / np.sqrt(1 - 0.86**2)
+    unlike_near = 0.95 * meaning - np.sqrt(1 - 0.95**2) * side  # like it, not like ``near``
     known = problem("Label printer shows error 412")
     linked = dataclasses.replace(
         worded("Label printer displays error 412", meaning, 0), problem_ids=(known.record_id,)
     )
-    neighbour = worded("Label printer shows no picture", at(0.86), 40)
-    again = worded("label printer displays error 77", at(0.95, side=-1), 41)  # not like it
+    neighbour = worded("Label printer shows no picture", near, 40)
+    again = worded("label printer displays error 77", unlike_near, 41)
     session = session_with({"r": RULE})
     session.learn(known)
     session.observe(linked, linked.opened_at)
