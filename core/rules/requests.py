@@ -147,7 +147,7 @@ class Requests:
         # No clause can open with a request if no word of the title may open one.
         if self._first_words.isdisjoint(words):
             return False
-        return self._asks(title) and not self._fails(words)
+        return not self._fails(words) and self._asks(title)
 
     def _fails(self, words: list[str]) -> bool:
         whole, by_lead, lead = self._whole, self._by_lead, self._lead

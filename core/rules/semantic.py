@@ -210,6 +210,8 @@ class SemanticIndex:
         self._pinned_keys: set[Key] = set()
         self._clusters = 0
         self._keys_limit = 4096
+        #: The last ticket placed and its query, which pinning it reuses.
+        self._last: tuple[str, _Query | None] = ("", None)
         #: Clusters merged into others (union-find): a row keeps the id it was put with.
         self._parent: dict[int, int] = {}
 
@@ -256,6 +258,7 @@ class SemanticIndex:
             rows = self._live[block] = _Rows()
         rows.expire((when - self.horizon).timestamp())
         query = _query(vector, when, words)
+        self._last = (record_id, query)
         known = self._keys.get(key)
         if known is not None and known.last_seen >= when - self.horizon:
             # The same title again: its cluster. Its row still counts: the description
@@ -287,7 +290,12 @@ class SemanticIndex:
         pinned = Entry(
             entry.block, entry.cluster, entry.last_seen, entry.record_id, entry.words, problem
         )
-        query = _query(vector, entry.last_seen, entry.words)
+        last_id, last = self._last
+        if last_id == entry.record_id and last is not None:
+            # Pinned as it was placed (the usual case): its codes are made already.
+            query = _Query(last.vector, last.codes, entry.last_seen, entry.words, last.raw)
+        else:
+            query = _query(vector, entry.last_seen, entry.words)
         # Pinned entries are findable from anywhere: a query without a blocking key asks ANY.
         for block in (entry.block, ANY_BLOCK):
             rows = self._pinned.get(block)
@@ -324,10 +332,9 @@ class SemanticIndex:
         near = np.flatnonzero(first <= self._first)
         if not near.size:
             return None
-        near += start
         # 128 bits: the second word, for the rows the first let by.
-        distance = first[near - start] + np.bitwise_count(codes[1, near] ^ query.codes[1])
-        near = near[distance <= self._bound]
+        distance = first[near] + np.bitwise_count(codes[1, start:size][near] ^ query.codes[1])
+        near = near[distance <= self._bound] + start
         if live:  # live rows never die, they age
             near = near[rows.times[near] >= (query.when - self.horizon).timestamp()]
         else:
