@@ -49,6 +49,7 @@ from rules_vocabulary import (
     HOURS,
     JIRA_PROJECTS,
     LAST,
+    MORE_SYMPTOMS,
     N_FRAMES,
     NOISE_ACTIONS,
     NOISE_ADJECTIVES,
@@ -334,8 +335,10 @@ def _make_patterns(
     sizes: list[int], rng: random.Random, fill: dict[str, Callable[[], str]], seconds: float
 ) -> list[_Pattern]:
     """One pattern per size, each a distinct (service, component, symptom) problem, or a
-    hand-written cause. Once a service runs out of distinct problems, a pattern repeats
-    one at another site."""
+    hand-written cause. Once a service runs out of distinct problems, its kind's
+    MORE_SYMPTOMS give more, then another service's; only once all have run out (past
+    3,400 patterns, more than a million incidents make) does a pattern repeat one at
+    another site."""
     count = len(sizes)
     services = [s[0] for s in SERVICES]
     weights = [SERVICE_WEIGHTS.get(name, 1) for name in services]
@@ -356,15 +359,21 @@ def _make_patterns(
             c, y = rng.randrange(len(components)), rng.randrange(len(symptoms))
             site = ""
             if (s, c, y) in used:
-                free = [
-                    (cc, yy)
-                    for cc in range(len(components))
-                    for yy in range(len(symptoms))
-                    if (s, cc, yy) not in used
-                ]
+                free = _free(s, used)
+                if not free:  # the service's problems are taken: its more symptoms', else
+                    # another service's (a smaller corpus never gets here: it is unchanged)
+                    free = _free(s, used, more=True)
+                    if not free:
+                        open_services = [i for i in range(len(SERVICES)) if _free(i, used, True)]
+                        if open_services:
+                            weighted = [weights[i] for i in open_services]
+                            s = rng.choices(open_services, weighted)[0]
+                            free = _free(s, used, more=True)
+                    name, category, kind, components, extra = SERVICES[s]
+                    symptoms = SYMPTOMS[kind] + extra + MORE_SYMPTOMS[kind]
                 if free:
                     c, y = rng.choice(free)
-                else:  # every problem of this service is taken: the same one at another site
+                else:  # every problem of every service is taken: one again at another site
                     site = f" at {rng.choice(SITES).title()} {rng.randrange(1, 99)}"
             used.add((s, c, y))
             fixed: dict[str, str] = {}
@@ -389,6 +398,21 @@ def _make_patterns(
             )
         )
     return patterns
+
+
+def _free(
+    service: int, used: set[tuple[int, int, int]], more: bool = False
+) -> list[tuple[int, int]]:
+    """The (component, symptom) problems of a service no pattern has taken yet; with
+    ``more``, also those of the kind's MORE_SYMPTOMS (numbered after the others)."""
+    _, _, kind, components, extra = SERVICES[service]
+    symptoms = len(SYMPTOMS[kind]) + len(extra) + (len(MORE_SYMPTOMS[kind]) if more else 0)
+    return [
+        (c, y)
+        for c in range(len(components))
+        for y in range(symptoms)
+        if (service, c, y) not in used
+    ]
 
 
 def _pattern_sizes(total: int, count: int, rng: random.Random) -> list[int]:

@@ -572,3 +572,84 @@ REQUEST_DEVICES = (
     "USB-C hub", "wireless keyboard", "ergonomic mouse", "headset", "webcam", "laptop stand",
     "second monitor", "tablet", "charger", "privacy filter",
 )  # fmt: skip
+
+# More symptoms by kind, drawn only once a service's problems above are all taken (past
+# some 2,200 patterns: a million incidents make 3,333), so that every pattern is a
+# distinct problem. Smaller corpora never reach them and are as they were.
+MORE_SYMPTOMS: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "network": [
+        (
+            ("drops when roaming between access points", "loses connection when roaming"),
+            ("roaming drops", "connection lost when roaming"),
+        ),
+        (
+            ("fails after the password change", "stopped working after my password change"),
+            ("failure after password change",),
+        ),
+        (("slows down every afternoon", "is slow at peak hours"), ("afternoon slowdown",)),
+        (("rejects new laptops", "does not accept new devices"), ("new devices rejected",)),
+        (("uses a stale route", "keeps a stale route to the old gateway"), ("stale route",)),
+        (
+            ("aborts uploads over {n} MB", "aborts large downloads"),
+            ("large transfers aborted", "aborted uploads"),
+        ),
+        (("reports an IP address conflict", "has duplicate IP addresses"), ("IP conflict",)),
+        (("breaks up voice calls", "makes voice calls choppy"), ("choppy voice calls",)),
+        (("is saturated during backups", "maxes out during backups"), ("saturated by backups",)),
+        (("has no IPv6", "drops IPv6 connectivity"), ("IPv6 connectivity lost",)),
+        (("forgets saved networks", "forgets the saved Wi-Fi key"), ("saved networks lost",)),
+        (("exits in the wrong country", "shows the wrong country"), ("wrong country shown",)),
+    ],
+    "app": [
+        (("shows other users' records", "shows records of other users"), ("wrong records",)),
+        (("switches to the wrong language", "forgets the language setting"), ("wrong language",)),
+        (("miscalculates tax", "calculates tax wrongly"), ("tax calculation error",)),
+        (("prints cut-off pages", "cuts off printed pages"), ("cut-off printouts",)),
+        (("shows broken images", "does not load images"), ("broken images",)),
+        (("shows the wrong time zone", "uses the wrong time zone"), ("time zone error",)),
+        (("is broken on phones", "mobile view does not load"), ("broken mobile view",)),
+        (("mails land in spam", "messages go to spam"), ("mails marked as spam",)),
+        (("leaks memory", "uses all the memory"), ("memory leak", "high memory use")),
+        (
+            ("import rejects the file", "CSV import fails at row {n}"),
+            ("import error", "rejected import file"),
+        ),
+        (("loses saved filters", "resets my saved filters"), ("saved filters lost",)),
+        (("shows outdated content", "serves stale content"), ("stale content",)),
+    ],
+    "hardware": [
+        (("keys stick", "keys are sticky"), ("sticky keys",)),
+        (("camera shows a black image", "camera is not found"), ("camera failure",)),
+        (("USB ports stop working", "USB ports are dead"), ("dead USB ports",)),
+        (
+            ("external display stays dark", "external display not detected"),
+            ("no external display",),
+        ),
+        (("loses the date after power off", "clock resets after power off"), ("clock reset",)),
+        (("smells burnt", "smells of burning"), ("burning smell",)),
+        (("power adapter gets very hot", "power adapter whines"), ("faulty power adapter",)),
+        (
+            ("touchscreen ignores taps", "touchscreen registers ghost touches"),
+            ("touchscreen fault",),
+        ),
+        (("prints streaks", "prints streaky pages"), ("streaky prints",)),
+        (("hinge is broken", "hinge is loose"), ("broken hinge",)),
+        (("wakes up from sleep by itself", "does not go to sleep"), ("sleep failure",)),
+        (("shows the wrong resolution", "resolution is wrong"), ("wrong resolution",)),
+    ],
+    "account": [
+        (("shows the wrong manager", "has the wrong manager"), ("wrong manager in directory",)),
+        (("email alias disappeared", "lost its email alias"), ("lost email alias",)),
+        (("guest invitation fails", "guest users cannot sign in"), ("guest access failure",)),
+        (
+            ("conditional access blocks login", "conditional access blocks the device"),
+            ("conditional access block",),
+        ),
+        (("licence not assigned", "licence removed overnight"), ("missing licence",)),
+        (("picks the wrong tenant", "signs in to the wrong tenant"), ("wrong tenant",)),
+        (("password sync fails", "password not synced"), ("password sync failure",)),
+        (("service account expired", "service account locked"), ("service account failure",)),
+        (("shared account password rejected", "shared account login fails"), ("shared login",)),
+        (("sign-in takes over a minute", "sign-in is very slow"), ("slow sign-in",)),
+    ],
+}  # fmt: skip

@@ -106,7 +106,18 @@ class RecurrenceSettings(RuleSettings):
     similarity: float = Field(0.7, gt=0, le=1, description="title word similarity (Jaccard)")
     semantic: bool = Field(True, description="compare meaning (embeddings), not only words")
     semantic_similarity: float = Field(
-        0.84, gt=0, le=1, description="cosine of title and description embeddings needed"
+        0.82,
+        gt=0,
+        le=1,
+        description="cosine of title and description embeddings needed (raised in a "
+        "service crowded with recent incidents)",
+    )
+    exemplar_similarity: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="cosine to an exemplar of a problem needed to be linked by it (at "
+        "least semantic_similarity)",
     )
     steady: bool = Field(True, description="also open problems for slow, steady recurrences")
     steady_threshold: int = Field(4, ge=2, description="how many incidents make a steady one")
@@ -116,6 +127,19 @@ class RecurrenceSettings(RuleSettings):
     steady_weeks: int = Field(3, ge=2, description="in how many different weeks, at least")
     exemplars: int = Field(
         30, ge=0, le=1000, description="wordings remembered per problem to compare with (0: none)"
+    )
+    count_requests: bool = Field(
+        False,
+        description="count requests too (a title that asks for something and names no "
+        "failure: 'Install Zoom on my laptop'); by default they are left out",
+    )
+    request_words: list[str] = Field(
+        default_factory=list,
+        description="more words a request opens with, beside the built-in ones",
+    )
+    symptom_words: list[str] = Field(
+        default_factory=list,
+        description="more words that say something went wrong, beside the built-in ones",
     )
     create_in: str = Field(description="the connector the problem is opened in")
     target: dict[str, JsonValue] = Field(default_factory=dict)

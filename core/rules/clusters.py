@@ -45,7 +45,10 @@ class Clusters:
         self.limit = settings.exemplars
         self.threshold = settings.semantic_similarity if self.semantic else settings.similarity
         self.vectors = SemanticIndex(
-            settings.semantic_similarity, settings.gap, lexical=settings.similarity
+            settings.semantic_similarity,
+            settings.gap,
+            lexical=settings.similarity,
+            exemplar=settings.exemplar_similarity,
         )
         self.words = SimilarityIndex(settings.similarity, settings.gap)
         self._entries: dict[str, tuple[Entry, Exemplar | None]] = {}
@@ -83,6 +86,11 @@ class Clusters:
         self._entries[facts.record_id] = (entry, exemplar)
         also = live.also if live is not None else frozenset()
         return Placement(entry.cluster, live.score if live else 1.0, exemplar, also)
+
+    @property
+    def exemplar_threshold(self) -> float:
+        """How similar an incident must be to an exemplar to be linked by it."""
+        return self.vectors.exemplar if self.semantic else self.threshold
 
     def learn(self, facts: TicketFacts, cluster: int, problem: str) -> None:
         """Remember the incident's wording as an exemplar of ``problem`` (a few per problem)."""

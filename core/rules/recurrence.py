@@ -35,6 +35,7 @@ from .evaluator import Evaluator, evidence_of
 from .facts import FACT_FIELDS, TicketFacts
 from .fingerprint import similarity_tokens
 from .proposals import AddLink, AnyProposal, CreateProblem, Evidence
+from .requests import Requests
 
 Members = deque[tuple[TicketFacts, float]]
 #: How alike, on average (cosine), the incidents that open a problem must be pairwise (or
@@ -53,6 +54,11 @@ class RecurrenceEvaluator(Evaluator):
         self.keys = [path for path in settings.fingerprint if path != "title"]
         self._attributes = [FACT_FIELDS[path] for path in self.keys]
         self.clusters = Clusters(settings)
+        self.requests = (
+            None
+            if settings.count_requests
+            else Requests(settings.request_words, settings.symptom_words)
+        )
         self.exact: dict[Hashable, int] = {}
         self.members: dict[int, Members] = {}
         self.expiry: deque[tuple[datetime, int]] = deque()
@@ -75,6 +81,9 @@ class RecurrenceEvaluator(Evaluator):
             checks.append((self._exemplar_words(exemplar), True))
         elif self.by_title:
             checks.append(("similar to an exemplar of an open problem", False))
+        if self.requests is not None and facts.kind is RecordKind.INCIDENT:
+            request = self.requests.is_request(facts.title)
+            checks.append(("reports a failure, not a request (asks for nothing)", not request))
         for problem in facts.rejected_ids:
             checks.append((f"people unlinked it from {self._name(problem)}: never again", True))
         return checks
@@ -91,7 +100,7 @@ class RecurrenceEvaluator(Evaluator):
             # Opened before every window still open: it was counted (or not) when it was
             # new; an edit months later (seen again by the sync cycle) is no recurrence.
             return []
-        if not self.applies(facts, now):
+        if not self.applies(facts, now) or self._is_request(facts):
             return []
         if self.latest is None or facts.opened_at > self.latest:
             self.latest = facts.opened_at
@@ -129,6 +138,13 @@ class RecurrenceEvaluator(Evaluator):
             self.clusters.learn(facts, cluster, problem)
             return [*merged, self._link(facts, problem, why)]
         return merged + self._count(cluster, block, members, facts.opened_at)
+
+    def _is_request(self, facts: TicketFacts) -> bool:
+        """Whether the incident is a request filed as one ("Install Zoom on my laptop"):
+        no fault, so it neither counts nor joins a cause (unless people linked it)."""
+        if self.requests is None or not self.requests.is_request(facts.title):
+            return False
+        return self.catalog.open_problem_of(facts.record_id) is None
 
     def _settled(self, cluster: int) -> bool:
         problem = self.covered.get(cluster)
@@ -341,7 +357,7 @@ class RecurrenceEvaluator(Evaluator):
         like = f" like {exemplar.record_id}" if exemplar.record_id else ""
         return (
             f"similar{like}, an exemplar of problem {self._name(exemplar.problem)} "
-            f"({exemplar.score:.2f} ≥ {self.clusters.threshold:.2f})"
+            f"({exemplar.score:.2f} ≥ {self.clusters.exemplar_threshold:.2f})"
         )
 
 

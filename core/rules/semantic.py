@@ -56,6 +56,13 @@ DUPLICATE = 0.95
 #: of the nearest are.
 NEAR = 0.75
 _WORD_CHECKS = 3
+#: The more recent tickets a block holds, the nearer the nearest one of another cause is
+#: by chance alone (a million incidents a year put 3,000 in a busy service's 30 days, and
+#: every ticket is compared with all of them). Past DENSE_ROWS rows, the threshold rises
+#: by DENSE_STEP per tenfold (at most one step): "Label printer shows no picture" then no
+#: longer joins "Label printer displays error 412", as it need not among 100.
+DENSE_ROWS = 300
+DENSE_STEP = 0.16
 #: Blocks whose key holds a missing value search pinned entries of every block.
 ANY_BLOCK = ("*any*",)
 
@@ -90,6 +97,8 @@ class _Query:
     codes: NDArray[np.uint64]
     when: datetime
     words: frozenset[str] = frozenset()
+    #: The stored form: the unit vector × 127 in signed bytes, as the facts hold it.
+    raw: NDArray[np.int8] | None = None
 
 
 def _empty(shape: tuple[int, ...], dtype: type) -> NDArray[Any]:
@@ -117,7 +126,7 @@ class _Rows:
             self._grow()
             at = len(self.entries)
         self.codes[:, at] = query.codes
-        self.vectors[at] = np.rint(query.vector * 127.0)
+        self.vectors[at] = query.raw if query.raw is not None else np.rint(query.vector * 127.0)
         self.times[at] = entry.last_seen.timestamp()
         self.clusters[at] = entry.cluster
         self.alive[at] = True
@@ -174,8 +183,20 @@ def hamming_bound(similarity: float, bits: int, z: float = _Z) -> int:
 class SemanticIndex:
     """Ticket embeddings seen within ``horizon``, clustered at ``threshold`` cosine."""
 
-    def __init__(self, threshold: float, horizon: timedelta, *, lexical: float = 1.0) -> None:
+    def __init__(
+        self,
+        threshold: float,
+        horizon: timedelta,
+        *,
+        lexical: float = 1.0,
+        exemplar: float | None = None,
+        crowded: tuple[int, float] | None = (DENSE_ROWS, DENSE_STEP),
+    ) -> None:
         self.threshold = threshold
+        #: The cosine an exemplar (a pinned row) must reach: at least ``threshold``.
+        self.exemplar = max(threshold, exemplar or threshold)
+        #: (rows, step) of the threshold's rise in a crowded block; None: no rise.
+        self.crowded = crowded
         #: Word similarity (Jaccard) that also counts between tickets whose meanings are
         #: near (cosine ≥ NEAR), for what the model reads apart: a title naming a login
         #: the hub does not know, say.
@@ -189,6 +210,8 @@ class SemanticIndex:
         self._pinned_keys: set[Key] = set()
         self._clusters = 0
         self._keys_limit = 4096
+        #: The last ticket placed and its query, which pinning it reuses.
+        self._last: tuple[str, _Query | None] = ("", None)
         #: Clusters merged into others (union-find): a row keeps the id it was put with.
         self._parent: dict[int, int] = {}
 
@@ -235,6 +258,7 @@ class SemanticIndex:
             rows = self._live[block] = _Rows()
         rows.expire((when - self.horizon).timestamp())
         query = _query(vector, when, words)
+        self._last = (record_id, query)
         known = self._keys.get(key)
         if known is not None and known.last_seen >= when - self.horizon:
             # The same title again: its cluster. Its row still counts: the description
@@ -266,7 +290,12 @@ class SemanticIndex:
         pinned = Entry(
             entry.block, entry.cluster, entry.last_seen, entry.record_id, entry.words, problem
         )
-        query = _query(vector, entry.last_seen, entry.words)
+        last_id, last = self._last
+        if last_id == entry.record_id and last is not None:
+            # Pinned as it was placed (the usual case): its codes are made already.
+            query = _Query(last.vector, last.codes, entry.last_seen, entry.words, last.raw)
+        else:
+            query = _query(vector, entry.last_seen, entry.words)
         # Pinned entries are findable from anywhere: a query without a blocking key asks ANY.
         for block in (entry.block, ANY_BLOCK):
             rows = self._pinned.get(block)
@@ -303,10 +332,9 @@ class SemanticIndex:
         near = np.flatnonzero(first <= self._first)
         if not near.size:
             return None
-        near += start
         # 128 bits: the second word, for the rows the first let by.
-        distance = first[near - start] + np.bitwise_count(codes[1, near] ^ query.codes[1])
-        near = near[distance <= self._bound]
+        distance = first[near] + np.bitwise_count(codes[1, start:size][near] ^ query.codes[1])
+        near = near[distance <= self._bound] + start
         if live:  # live rows never die, they age
             near = near[rows.times[near] >= (query.when - self.horizon).timestamp()]
         else:
@@ -316,16 +344,25 @@ class SemanticIndex:
         # Rows hold unit vectors × 127: the products are cosines × 127.
         scores = rows.vectors[near].astype(np.float32) @ query.vector
         top = float(scores.max()) / 127.0
-        if top < self.threshold:
+        threshold = self.dense(size - start) if live else self.exemplar
+        if top < threshold:
             return self._by_words(rows, near, scores / 127.0, query)
         tied = near[scores >= top * 127.0]
         at = tied[np.argmin(rows.clusters[tied])] if tied.size > 1 else tied[0]
         if not live:
             return Found(rows.entries[at], top)
-        hits = rows.clusters[near[scores >= self.threshold * 127.0]]
+        hits = rows.clusters[near[scores >= threshold * 127.0]]
         found = self.find(int(rows.clusters[at]))
         also = {self.find(int(c)) for c in np.unique(hits)} - {found} if hits.size > 1 else ()
         return Found(rows.entries[at], top, frozenset(also))
+
+    def dense(self, rows: int) -> float:
+        """The cosine a ticket needs among ``rows`` recent tickets of its block: the
+        threshold, raised in a crowded block (see DENSE_ROWS)."""
+        if self.crowded is None or rows <= self.crowded[0]:
+            return self.threshold
+        crowd, step = self.crowded
+        return self.threshold + step * min(1.0, math.log10(rows / crowd))
 
     def _by_words(
         self, rows: _Rows, near: NDArray[np.intp], scores: NDArray[np.float32], query: _Query
@@ -352,7 +389,7 @@ class SemanticIndex:
 def _query(vector: bytes, when: datetime, words: frozenset[str] = frozenset()) -> _Query:
     array = np.frombuffer(vector, np.int8) if vector else np.zeros(DIMENSIONS, np.int8)
     unit = array.astype(np.float32) * (1.0 / 127.0)
-    return _Query(unit, codes_of(unit), when, words)
+    return _Query(unit, codes_of(unit), when, words, array)
 
 
 def _search_block(block: Hashable) -> Hashable:

@@ -263,3 +263,24 @@ def test_agents_link_only_incidents_of_their_problem(items: list) -> None:
         assert item.pattern is not None and item.problem == f"prb-{item.pattern:06d}"
         assert problems[item.problem].created_at <= item.created_at
         assert item.to_incident().links[0].target_id == item.problem
+
+
+def test_a_million_incidents_make_distinct_problems_never_a_site_repeat() -> None:
+    """Past the first 2,200 problems a pattern takes a symptom of MORE_SYMPTOMS or another
+    service's problem; none repeats one "at <Site> <n>" (a million make 3,333 patterns)."""
+    patterns = corpus._setup(1_000_000, 7, 365 * 86400.0, 0.3, ("a", "b", "c")).patterns
+    assert len(patterns) == 3333
+    assert not [p for p in patterns if re.search(r" at [A-Z][a-z]+ \d+", p.wordings[0][0])]
+    # Each is its own problem: no two patterns of a service share a wording.
+    seen: dict[tuple[str, str], int] = {}
+    for number, pattern in enumerate(patterns):
+        for fmt, _ in pattern.wordings:
+            assert seen.setdefault((pattern.service, fmt), number) == number
+    more = [
+        phrase
+        for symptoms in corpus.MORE_SYMPTOMS.values()
+        for verbs, nouns in symptoms
+        for phrase in (*verbs, *nouns)
+        if "{" not in phrase
+    ]
+    assert any(phrase in fmt for p in patterns for fmt, _ in p.wordings for phrase in more)

@@ -88,6 +88,34 @@ def test_requests_of_one_form_about_different_things_stay_apart() -> None:
     assert created(run({"r": RULE}, *tickets)) == []
 
 
+def test_the_same_request_word_for_word_opens_no_problem() -> None:
+    same = [ticket("Install Stata on my PC", service="desktop", day=i / 4) for i in range(8)]
+    assert created(run({"r": RULE}, *same)) == []
+    # The rule can be told to count them (a desk that files no requests as incidents).
+    [made] = created(run({"r": {**RULE, "count_requests": True}}, *same))
+    assert len(made.members) >= 3
+
+
+def test_a_request_does_not_join_the_fault_it_resembles() -> None:
+    meaning, _, _ = two_meanings()  # one meaning for all: the model reads them alike
+    faults = [
+        worded("Acrobat Reader: access denied", meaning, 0),
+        worded("Acrobat Reader says access denied", meaning, 0.5),
+        worded("access denied in Acrobat Reader", meaning, 1),
+    ]
+    asking = worded("need access to the Acrobat Reader", meaning, 1.5)
+    later = worded("Acrobat Reader access denied again", meaning, 2)
+
+    def linked(proposals: list[Any]) -> set[str]:
+        return {p.record_id for p in proposals if isinstance(p, AddLink)}
+
+    proposals = run({"r": RULE}, *faults, asking, later)
+    assert len(created(proposals)) == 1
+    assert later.record_id in linked(proposals) and asking.record_id not in linked(proposals)
+    counted = run({"r": {**RULE, "count_requests": True}}, *faults, asking, later)
+    assert asking.record_id in linked(counted)
+
+
 def test_a_user_name_does_not_split_a_cluster() -> None:
     people = People({"jdoe", "asmith", "anna.berg"})
     titles = [f"calendar not syncing for {who}" for who in ("jdoe", "asmith", "anna.berg")]
@@ -133,8 +161,9 @@ def test_people_teach_exemplars_and_explain_shows_the_match() -> None:
     assert isinstance(link, AddLink) and link.target_id == known.record_id
     assert "an exemplar of problem" in link.reason and linked.record_id in link.reason
     [evaluator] = session.evaluators
-    [(words, held)] = evaluator.learned(later)  # type: ignore[attr-defined]
-    assert held and f"like {linked.record_id}" in words and "≥ 0.84" in words
+    (words, held), request = evaluator.learned(later)  # type: ignore[attr-defined]
+    assert held and f"like {linked.record_id}" in words and "≥ 0.90" in words
+    assert request == ("reports a failure, not a request (asks for nothing)", True)
 
 
 def test_an_unlink_is_never_proposed_again() -> None:
@@ -335,3 +364,24 @@ def test_one_cause_filed_with_and_without_its_service_still_opens_a_problem() ->
     tickets = [ticket(t, description=d, day=day, service=s) for day, s, t, d in filed]
     [problem_made] = created(run({"r": rule}, *tickets))
     assert len(problem_made.members) >= 4
+
+
+def test_an_exemplar_links_only_what_reads_like_it() -> None:
+    """An exemplar reaches past the window and across services, so it asks for more
+    than a live neighbour does (exemplar_similarity 0.9, not 0.82): a neighbouring
+    cause of the same component reads alike, the problem's own wording comes back."""
+    meaning, near, _ = two_meanings(0.86)
+    side = (near - 0.86 * meaning) / np.sqrt(1 - 0.86**2)
+    unlike_near = 0.95 * meaning - np.sqrt(1 - 0.95**2) * side  # like it, not like ``near``
+    known = problem("Label printer shows error 412")
+    linked = dataclasses.replace(
+        worded("Label printer displays error 412", meaning, 0), problem_ids=(known.record_id,)
+    )
+    neighbour = worded("Label printer shows no picture", near, 40)
+    again = worded("label printer displays error 77", unlike_near, 41)
+    session = session_with({"r": RULE})
+    session.learn(known)
+    session.observe(linked, linked.opened_at)
+    assert session.observe(neighbour, neighbour.opened_at) == []
+    [link] = session.observe(again, again.opened_at)
+    assert isinstance(link, AddLink) and link.target_id == known.record_id

@@ -13,7 +13,7 @@ from itsmhub.rules.builtin import RecurrenceSettings
 from itsmhub.rules.clusters import Clusters
 from itsmhub.rules.embedding import DIMENSIONS, encode
 from itsmhub.rules.facts import facts_of
-from itsmhub.rules.semantic import CODE_BITS, SemanticIndex, hamming_bound
+from itsmhub.rules.semantic import CODE_BITS, DENSE_ROWS, DENSE_STEP, SemanticIndex, hamming_bound
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 MONTH = timedelta(days=30)
@@ -40,7 +40,7 @@ def test_the_hamming_bound_follows_the_angle() -> None:
 
 def test_a_near_ticket_is_found_among_many_unrelated_ones() -> None:
     rng = np.random.default_rng(1)
-    index = SemanticIndex(0.85, MONTH)
+    index = SemanticIndex(0.85, MONTH, crowded=None)  # the scan alone
     block = ("email",)
     for number in range(2000):  # unrelated tickets of the same block
         index.add(block, f"other {number}", encode(unit(rng)), T0, f"noise-{number}")
@@ -90,3 +90,32 @@ def test_a_problem_keeps_distinct_wordings_as_exemplars() -> None:
         clusters.learn(facts, 1, "P1")
     # The second one reads as the first: the two slots hold the two distinct wordings.
     assert clusters.vectors.exemplars_of("P1") == ["E0", "E2"]
+
+
+def test_a_crowded_block_asks_for_nearer_tickets() -> None:
+    """Among thousands of recent tickets the nearest one of another cause is near by
+    chance alone: past DENSE_ROWS rows the threshold rises, by DENSE_STEP a tenfold."""
+    index = SemanticIndex(0.82, MONTH)
+    assert index.dense(10) == index.dense(DENSE_ROWS) == 0.82
+    assert index.dense(DENSE_ROWS * 10) == index.dense(DENSE_ROWS * 100) == 0.82 + DENSE_STEP
+    rng = np.random.default_rng(4)
+    block = ("printing",)
+    base = unit(rng)
+    sparse = SemanticIndex(0.82, MONTH)
+    sparse.add(block, "label printer displays error", encode(base), T0, "a")
+    _, live, _ = sparse.add(
+        block, "label printer no display", encode(at_cosine(base, 0.86, rng)), T0, "b"
+    )
+    assert live is not None and live.entry.record_id == "a"
+    crowded = SemanticIndex(0.82, MONTH)
+    for number in range(DENSE_ROWS * 10):
+        crowded.add(block, f"other {number}", encode(unit(rng)), T0, f"n{number}")
+    crowded.add(block, "label printer displays error", encode(base), T0, "a")
+    _, live, _ = crowded.add(
+        block, "label printer no display", encode(at_cosine(base, 0.86, rng)), T0, "b"
+    )
+    assert live is None
+    _, live, _ = crowded.add(
+        block, "label printer error", encode(at_cosine(base, 0.995, rng)), T0, "c"
+    )
+    assert live is not None and live.entry.record_id == "a"
