@@ -67,11 +67,7 @@ class People:
         if not known and not extra:
             return text
         # Most texts name nobody the hub knows: find out in C before a call per word.
-        # (Folding all of a non-ASCII text could add marks that end a word: "İ" → "i̇".)
-        if text.isascii():
-            cores = _CORE.findall(text.casefold())
-        else:
-            cores = [core.casefold() for core in _CORE.findall(text)]
+        cores = _folded_cores(text)
         if known.isdisjoint(cores) and (not extra or extra.isdisjoint(cores)):
             return text
 
@@ -87,5 +83,12 @@ class People:
 
 def words_that_may_be_handles(text: str) -> set[str]:
     """The words of ``text`` that could be someone's handle (what to look up)."""
-    found = {word.strip(_EDGES).casefold() for word in _HANDLE.findall(text)}
-    return {w for w in found if len(w) >= MIN_LENGTH}
+    return {w for w in _folded_cores(text) if len(w) >= MIN_LENGTH}
+
+
+def _folded_cores(text: str) -> list[str]:
+    """Every ``_HANDLE`` word of ``text`` as a handle is compared: edges stripped, folded."""
+    if text.isascii():
+        return _CORE.findall(text.casefold())
+    # Folding all of a non-ASCII text could add marks that end a word: "İ" → "i̇".
+    return [core.casefold() for core in _CORE.findall(text)]

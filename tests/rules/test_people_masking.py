@@ -64,10 +64,11 @@ def test_a_text_naming_nobody_known_is_found_so_without_masking_word_by_word(
 ) -> None:
     """The quick check (every word's core at once) never misses a handle that masking
     word by word would find: handles drawn at random, and drawn from the text itself."""
-    from itsmhub.rules.people import _EDGES, _HANDLE
+    from itsmhub.rules.people import _EDGES, _HANDLE, words_that_may_be_handles
 
     handles = {h.casefold().strip(_EDGES) for h in drawn} | set(HANDLES)
     from_text = {w.strip(_EDGES).casefold() for w in _HANDLE.findall(text)}
+    assert words_that_may_be_handles(text) == {w for w in from_text if len(w) >= 3}
     for known in (handles, from_text, set()):
         known = {h for h in known if len(h) >= 3}
         assert People(known).mask(text) == _word_by_word(text, known)
