@@ -78,7 +78,7 @@ def main(count: int) -> None:
     import anyio
 
     from itsmhub.config import validate_config
-    from itsmhub.engine import Hub, backfill
+    from itsmhub.engine import Hub, backfill_streams
     from itsmhub.plugins import load_plugins
 
     server, counter, port = start(count)
@@ -96,12 +96,10 @@ def main(count: int) -> None:
                     with counter.get_lock():
                         counter.value = 0
                     started, used = time.perf_counter(), cpu()
-                    created = {}
-                    for stream in ("users", "devices"):
-                        stats = await backfill(
-                            hub, "okta", stream, since=datetime(2000, 1, 1, tzinfo=UTC)
-                        )
-                        created[stream] = stats.created
+                    streams = [hub.stream("okta", s) for s in ("users", "devices")]
+                    since = datetime(2000, 1, 1, tzinfo=UTC)
+                    totals = await backfill_streams(hub, "okta", streams, since=since)
+                    created = {name: stats.created for name, stats in totals.items()}
                     elapsed, used = time.perf_counter() - started, cpu() - used
                     alone = await connector_alone(hub)
                 wire_time, wire_calls = await wire(port)

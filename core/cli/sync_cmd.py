@@ -93,7 +93,7 @@ def backfill_command(
 
     The cursor is neither used nor moved, so a backfill can run while sync runs.
     """
-    from ..engine import backfill
+    from ..engine import backfill_streams
 
     start, end = resolve_range(since, until, datetime.now(UTC))
     assert start is not None  # --since is required and cannot be "all"
@@ -102,14 +102,12 @@ def backfill_command(
         streams = hub.streams_of(name)
         if kinds:  # the streams yielding the kinds asked for
             streams = [s for s in streams if s.kinds & {RecordKind(k) for k in kinds}]
-        totals: dict[str, Any] = {}
+        streams = [s for s in streams if s.backfill]
         with Progress(enabled=not as_json) as advance:
-            for stream in (s for s in streams if s.backfill):
-                stats = await backfill(
-                    hub, name, stream, since=start, until=end, dry_run=dry_run, progress=advance
-                )
-                totals[stream.name] = asdict(stats)
-        return totals
+            totals = await backfill_streams(
+                hub, name, streams, since=start, until=end, dry_run=dry_run, progress=advance
+            )
+        return {stream: asdict(stats) for stream, stats in totals.items()}
 
     totals = run_engine(ctx.obj["config_path"], work)
     if as_json:

@@ -26,7 +26,7 @@ from .enrich import EnrichmentReport, EnrichmentStep
 from .hub import Hub
 from .page import PageApplier, PullStats
 from .plan import Plan, PlannedWrite, plan
-from .pull import backfill, pull_stream, refetch, rolled_back
+from .pull import backfill, backfill_streams, pull_stream, refetch, rolled_back
 from .push import Pusher, PushStats
 from .rules_run import RulesReport, RulesStep
 
@@ -68,6 +68,7 @@ __all__ = [
     "RulesStep",
     "Step",
     "backfill",
+    "backfill_streams",
     "caught_up_to",
     "default_steps",
     "open_hub",

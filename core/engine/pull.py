@@ -11,7 +11,7 @@ Backfills read a bounded range beside the incremental cursor without moving it.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,6 +56,8 @@ class Progress(Protocol):
 class _Page:
     items: list[PageItem]
     checkpoint: Checkpoint | None
+    request: int = 0
+    """Which of the pull's requests (streams) the page belongs to."""
 
 
 @dataclass
@@ -82,26 +84,42 @@ async def pull_stream(
     commit, so they are right even when the pull fails part way.
     """
     stream = hub.stream(name, which)
-    backfill = since is not None or until is not None
     cursor = None
-    if not backfill:
+    if since is None and until is None:
         stored = load_cursor(await (tx or hub.store).get_cursor(name, stream.name))
         cursor = with_overlap(stored, max(hub.config.sync.overlap, stream.overlap))
     request = PullRequest(stream=stream, cursor=cursor, since=since, until=until)
     seen = cursor.seen if cursor is not None else frozenset()
     stats = stats if stats is not None else PullStats()
+    await _pull(hub, name, [request], [stats], seen, tx, progress)
+    return stats
+
+
+async def _pull(
+    hub: Hub,
+    name: str,
+    requests: list[PullRequest],
+    stats: list[PullStats],
+    seen: frozenset[tuple[str, str]],
+    tx: StoreTransaction | None,
+    progress: Progress | None,
+) -> None:
+    """Read ``requests`` one after another and commit their pages in that order."""
     failed: BaseException | None = None
-    async with _pages(hub, name, request, seen, stats) as pages:
+    async with _pages(hub, name, requests, seen, stats) as pages:
         async for page in pages:
             if isinstance(page, _Failed):
                 failed = page.error
                 break
-            await _commit(hub, name, stream, page, stats, tx, keep_cursor=backfill)
+            request = requests[page.request]
+            await _commit(
+                hub, name, request.stream, page, stats[page.request], tx,
+                keep_cursor=request.since is not None or request.until is not None,
+            )  # fmt: skip
             if progress is not None:
                 _report(progress, page)
     if failed is not None:
         raise failed  # after the reading task ended, so it is not wrapped in a group
-    return stats
 
 
 def _report(progress: Progress, page: _Page) -> None:
@@ -115,9 +133,9 @@ def _report(progress: Progress, page: _Page) -> None:
 async def _pages(
     hub: Hub,
     name: str,
-    request: PullRequest,
+    requests: list[PullRequest],
     seen: frozenset[tuple[str, str]],
-    stats: PullStats,
+    stats: list[PullStats],
 ) -> AsyncIterator[AsyncIterator[_Page | _Failed]]:
     """The connector's items grouped into pages, read one page ahead in a task of its own.
 
@@ -125,38 +143,46 @@ async def _pages(
     small (``MIN_PAGE``), at most ``MAX_UNCHECKPOINTED`` items. It carries the latest
     checkpoint read: the cursor then says everything before it is stored, and the items
     after it in the same page are stored as well (the next pull reads them again, and
-    their versions show them unchanged). A failure of the read arrives as the last
+    their versions show them unchanged). Several requests are read one after another,
+    never at once, so the next stream's first pages arrive while the last ones of the
+    stream before are still being applied. A failure of the read arrives as the last
     element, after every page read before it, so those are committed first."""
     send, receive = anyio.create_memory_object_stream[_Page | _Failed](1)
 
     async def read() -> None:
         async with send:
-            items: list[PageItem] = []
-            checkpoint: Checkpoint | None = None
-            try:
-                source = guarded_items(hub.connector(name), request)
-                async for item in source:
-                    if isinstance(item, Checkpoint):
-                        checkpoint = item
-                        if len(items) >= MIN_PAGE:
-                            await send.send(_Page(items, checkpoint))
-                            items, checkpoint = [], None
-                        continue
-                    if isinstance(item, RemoteChange) and (item.remote_id, item.version) in seen:
-                        stats.seen += 1
-                        stats.unchanged += 1  # the boundary, re-read by the overlap
-                        continue
-                    items.append(item)
-                    if len(items) >= MAX_UNCHECKPOINTED:
-                        await send.send(_Page(items, checkpoint))
+            for number, request in enumerate(requests):
+                if not await read_one(number, request):
+                    return
+
+    async def read_one(number: int, request: PullRequest) -> bool:
+        items: list[PageItem] = []
+        checkpoint: Checkpoint | None = None
+        try:
+            source = guarded_items(hub.connector(name), request)
+            async for item in source:
+                if isinstance(item, Checkpoint):
+                    checkpoint = item
+                    if len(items) >= MIN_PAGE:
+                        await send.send(_Page(items, checkpoint, number))
                         items, checkpoint = [], None
-            except ItsmhubError as exc:
-                if items or checkpoint is not None:
-                    await send.send(_Page(items, checkpoint))
-                await send.send(_Failed(exc))
-                return
+                    continue
+                if isinstance(item, RemoteChange) and (item.remote_id, item.version) in seen:
+                    stats[number].seen += 1
+                    stats[number].unchanged += 1  # the boundary, re-read by the overlap
+                    continue
+                items.append(item)
+                if len(items) >= MAX_UNCHECKPOINTED:
+                    await send.send(_Page(items, checkpoint, number))
+                    items, checkpoint = [], None
+        except ItsmhubError as exc:
             if items or checkpoint is not None:
-                await send.send(_Page(items, checkpoint))
+                await send.send(_Page(items, checkpoint, number))
+            await send.send(_Failed(exc))
+            return False
+        if items or checkpoint is not None:
+            await send.send(_Page(items, checkpoint, number))
+        return True
 
     async with anyio.create_task_group() as group:
         group.start_soon(read)
@@ -270,12 +296,34 @@ async def backfill(
 ) -> PullStats:
     """Read ``[since, until)`` from one connector beside its cursor; ``dry_run`` merges in
     a transaction that is rolled back, so nothing is written."""
+    streams = [hub.stream(name, stream)]
+    totals = await backfill_streams(
+        hub, name, streams, since=since, until=until, dry_run=dry_run, progress=progress
+    )
+    return totals[streams[0].name]
+
+
+async def backfill_streams(
+    hub: Hub,
+    name: str,
+    streams: Sequence[Stream],
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, PullStats]:
+    """Backfill several streams of one connector, in order: each is read after the one
+    before, and its first pages arrive while that one's last are still being applied.
+    Counts by stream name, right as far as pages committed when a read fails."""
+    requests = [PullRequest(stream=s, since=since, until=until) for s in streams]
+    stats = [PullStats() for _ in streams]
     if not dry_run:
-        return await pull_stream(hub, name, stream, since=since, until=until, progress=progress)
-    async with rolled_back(hub) as tx:
-        return await pull_stream(
-            hub, name, stream, since=since, until=until, tx=tx, progress=progress
-        )
+        await _pull(hub, name, requests, stats, frozenset(), None, progress)
+    else:
+        async with rolled_back(hub) as tx:
+            await _pull(hub, name, requests, stats, frozenset(), tx, progress)
+    return {s.name: each for s, each in zip(streams, stats, strict=True)}
 
 
 class _Rollback(Exception):
