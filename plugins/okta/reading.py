@@ -13,6 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import anyio
+
+from itsmhub import ItsmhubError
+
 from . import mapping_defaults as defaults
 from .client import OktaClient
 from .mapping import embedded_user_ids
@@ -25,6 +29,10 @@ IDS_PER_SEARCH = 50
 #: From this many people on, reading every membership by group is cheaper than one
 #: ``/users/{id}/groups`` call per person (for orgs with up to ~this many groups).
 SWEEP_FROM = 25
+#: Groups whose members a sweep reads at once: Okta allows ~75 concurrent transactions
+#: an org (vendor-apis.md §5); a few in flight keep the sweep from waiting call by call
+#: while leaving the rest of the org's budget to its other clients.
+SWEEP_CONCURRENCY = 4
 
 
 def id_searches(ids: Iterable[str]) -> list[str]:
@@ -84,16 +92,33 @@ async def devices_by_id(client: OktaClient, ids: Iterable[str]) -> dict[str, Res
 
 
 async def group_names_by_user(client: OktaClient) -> dict[str, list[str]]:
-    """Every membership of the org, by user id: 1 + Σ⌈members/1000⌉ calls."""
-    found: dict[str, list[str]] = defaultdict(list)
+    """Every membership of the org, by user id: 1 + Σ⌈members/1000⌉ calls, the members
+    of ``SWEEP_CONCURRENCY`` groups read at once (each call's wait hides another's)."""
+    groups: list[Resource] = []
     async for page in client.pages("/api/v1/groups", {"limit": 10000}, "group pages"):
-        for group in page.items:
-            name = str((group.get("profile") or {}).get("name") or group["id"])
-            path = f"/api/v1/groups/{group['id']}/users"
-            params = {"limit": defaults.GROUP_MEMBERS_PAGE_SIZE}
-            async for members in client.pages(path, params, f"members of {name}"):
-                for user in members.items:
-                    found[str(user.get("id"))].append(name)
+        groups += page.items
+    found: dict[str, list[str]] = defaultdict(list)
+    failures: list[ItsmhubError] = []
+    limiter = anyio.CapacityLimiter(SWEEP_CONCURRENCY)
+
+    async def members_of(group: Resource, scope: anyio.CancelScope) -> None:
+        name = str((group.get("profile") or {}).get("name") or group["id"])
+        path = f"/api/v1/groups/{group['id']}/users"
+        params = {"limit": defaults.GROUP_MEMBERS_PAGE_SIZE}
+        async with limiter:
+            try:
+                async for members in client.pages(path, params, f"members of {name}"):
+                    for user in members.items:
+                        found[str(user.get("id"))].append(name)
+            except ItsmhubError as exc:  # raised plainly below, not in an exception group
+                failures.append(exc)
+                scope.cancel()
+
+    async with anyio.create_task_group() as group:
+        for each in groups:
+            group.start_soon(members_of, each, group.cancel_scope)
+    if failures:
+        raise failures[0]
     return {user_id: sorted(names) for user_id, names in found.items()}
 
 
