@@ -118,7 +118,7 @@ from .model import (
     priority_for,
     utcnow,
 )
-from .paging import PageGuard
+from .paging import PageGuard, read_ahead
 from .rules import Conditions, RuleSettings, RuleType
 from .secrets import SecretRef, SecretReference
 from .validation import (
@@ -290,6 +290,7 @@ __all__ = [
     "parse_record",
     "priority_for",
     "raise_for_status",
+    "read_ahead",
     "read_footer",
     "register_secret",
     "send_with_retries",

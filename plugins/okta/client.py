@@ -9,9 +9,8 @@ and the declared per-minute budgets keep the hub under Okta's published numbers.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import suppress
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,12 +20,12 @@ import httpx
 from itsmhub import (
     ConnectorContext,
     FatalError,
-    ItsmhubError,
     PageGuard,
     RateBudget,
     RateLimitState,
     TransientError,
     build_client,
+    read_ahead,
     send_with_retries,
 )
 
@@ -130,28 +129,22 @@ class OktaClient:
     async def pages(self, path: str, params: Params, what: str) -> AsyncIterator[Page]:
         """Every page of a list, following ``next`` until there is none.
 
-        One page is read ahead: the next request is on its way (Okta's time) while the
-        caller maps and stores this page (the hub's). The read runs in an asyncio task,
-        since a task group cannot span a generator's ``yield``; it is cancelled if the
-        caller stops early.
+        The pages are read ahead (:func:`itsmhub.read_ahead`): each next link is
+        followed as soon as its page arrives (Okta's time) while the caller maps and
+        stores the pages before (the hub's).
         """
         guard = PageGuard(what)
-        loop = asyncio.get_running_loop()
-        ahead: asyncio.Task[Page] | None = loop.create_task(self.page(path, params))
-        try:
-            while ahead is not None:
-                page = await ahead
-                ahead = None
-                if page.next is not None:
-                    guard.advance(page.next)  # a vendor handing back the same cursor must not loop
-                    ahead = loop.create_task(self.page(page.next))
-                    await asyncio.sleep(0)  # let it send its request before the caller maps
+
+        def following(page: Page) -> Callable[[], Awaitable[Page]] | None:
+            target = page.next
+            if target is None:
+                return None
+            guard.advance(target)  # a vendor handing back the same cursor must not loop
+            return lambda: self.page(target)
+
+        async with aclosing(read_ahead(lambda: self.page(path, params), following)) as pages:
+            async for page in pages:
                 yield page
-        finally:
-            if ahead is not None:
-                ahead.cancel()
-                with suppress(asyncio.CancelledError, ItsmhubError):
-                    await ahead
 
     def _next(self, response: httpx.Response) -> str | None:
         """The ``next`` link's path and query, only if it points at this org: a URL from a
