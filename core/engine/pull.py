@@ -28,7 +28,7 @@ from ..store import DeadLetterIn, StoreTransaction
 from .boundary import guarded, guarded_items
 from .cursors import dump_cursor, load_cursor, with_overlap
 from .hub import Hub
-from .page import PageApplier, PageItem, PullStats
+from .page import YIELD_EVERY, PageApplier, PageItem, PullStats
 
 log = logging.getLogger("itsmhub.engine")
 
@@ -172,6 +172,10 @@ async def _pages(
                     stats[number].unchanged += 1  # the boundary, re-read by the overlap
                     continue
                 items.append(item)
+                if len(items) % YIELD_EVERY == 0:
+                    # A connector maps without awaiting: a turn of the loop lets its
+                    # next request leave (read ahead) while it maps the rest of a page.
+                    await anyio.lowlevel.checkpoint()
                 if len(items) >= MAX_UNCHECKPOINTED:
                     await send.send(_Page(items, checkpoint, number))
                     items, checkpoint = [], None

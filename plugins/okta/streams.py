@@ -90,15 +90,20 @@ class Streams:
     async def people(
         self, users: list[Resource], memberships: Memberships, *, more: bool = False
     ) -> list[RemoteChange | RejectedRecord]:
+        groups = await self.groups_of(users, memberships, more=more)
+        return [self.person(user, groups) for user in managers_first(users)]
+
+    async def groups_of(
+        self, users: list[Resource], memberships: Memberships, *, more: bool = False
+    ) -> dict[str, list[str]]:
         ids = [u["id"] for u in users if isinstance(u.get("id"), str)]
-        groups = await memberships.of(ids, more=more)
-        out: list[RemoteChange | RejectedRecord] = []
-        for user in managers_first(users):
-            try:
-                out.append(person_change(self.target, user, groups.get(user.get("id"), [])))
-            except RecordError as exc:
-                out.append(_rejected(RecordKind.PERSON, user, str(exc)))
-        return out
+        return await memberships.of(ids, more=more)
+
+    def person(self, user: Resource, groups: dict[str, list[str]]) -> RemoteChange | RejectedRecord:
+        try:
+            return person_change(self.target, user, groups.get(user.get("id"), []))
+        except RecordError as exc:
+            return _rejected(RecordKind.PERSON, user, str(exc))
 
     async def users(self, request: PullRequest) -> AsyncIterator[PullItem]:
         since, until = _range(request)
@@ -110,8 +115,10 @@ class Streams:
         }
         memberships = Memberships(self.client)
         async for page in self.client.pages("/api/v1/users", params, "user pages"):
-            for item in await self.people(page.items, memberships, more=page.next is not None):
-                yield item
+            # Mapped one by one as the engine takes them, so it can turn the loop between.
+            groups = await self.groups_of(page.items, memberships, more=page.next is not None)
+            for user in managers_first(page.items):
+                yield self.person(user, groups)
             stamps = [parse_time(u.get("lastUpdated")) for u in page.items]
             latest = max((s for s in stamps if s is not None), default=None)
             if latest is not None:
@@ -140,13 +147,13 @@ class Streams:
     # --- devices -------------------------------------------------------------------------
 
     def devices_of(self, devices: list[Resource]) -> list[RemoteChange | RejectedRecord]:
-        out: list[RemoteChange | RejectedRecord] = []
-        for device in devices:
-            try:
-                out.append(device_change(self.target, device, embedded_user_ids(device)))
-            except RecordError as exc:
-                out.append(_rejected(RecordKind.DEVICE, device, str(exc)))
-        return out
+        return [self.device(device) for device in devices]
+
+    def device(self, device: Resource) -> RemoteChange | RejectedRecord:
+        try:
+            return device_change(self.target, device, embedded_user_ids(device))
+        except RecordError as exc:
+            return _rejected(RecordKind.DEVICE, device, str(exc))
 
     async def devices(self, request: PullRequest) -> AsyncIterator[PullItem]:
         """Devices are listed by id, not by time: a page's checkpoint keeps the watermark
@@ -160,8 +167,8 @@ class Streams:
             "limit": self.page_size,
         }
         async for page in self.client.pages("/api/v1/devices", params, "device pages"):
-            for item in self.devices_of(page.items):
-                yield item
+            for device in page.items:
+                yield self.device(device)
             done = page.next is None
             mark = started if done else (since or EPOCH)
             if until is not None:
