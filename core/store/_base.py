@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from itsmhub.model import AnyRecordType
 
+from .statistics import Growth
+
 Upsert = sqlite.Insert | postgresql.Insert
 
 
@@ -24,6 +26,8 @@ class Operations:
 
     _dialect: str
     _clock: Callable[[], datetime]
+    _growth: Growth | None = None
+    """PostgreSQL: rows written since tables were analysed (see ``statistics.py``)."""
 
     def _connect(self, *, write: bool = True) -> AbstractAsyncContextManager[AsyncConnection]:
         """A connection inside a transaction; ``write=False`` promises to only read."""

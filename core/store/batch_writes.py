@@ -155,6 +155,9 @@ class BatchWriteOperations(Operations):
             await self._flush_journal(conn, writes)
             await self._flush_outbox(conn, writes)
             await self._flush_state(conn, writes)
+            if self._growth is not None:
+                self._growth.note(writes)
+                await self._growth.keep_up(conn)
 
     async def _flush_records(self, conn: AsyncConnection, w: Writes) -> None:
         if w.new_records:

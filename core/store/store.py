@@ -50,6 +50,7 @@ from .records import RecordOperations
 from .reporting import ReportingOperations
 from .runs import RunOperations
 from .state import StateOperations
+from .statistics import Growth
 from .sync_queries import SyncQueryOperations
 from .views import ViewOperations
 from .webhooks import WebhookOperations
@@ -85,11 +86,17 @@ class StoreTransaction(_AllOperations):
     """A unit of work: every operation on it shares one database transaction."""
 
     def __init__(
-        self, connection: AsyncConnection, *, dialect: str, clock: Callable[[], datetime]
+        self,
+        connection: AsyncConnection,
+        *,
+        dialect: str,
+        clock: Callable[[], datetime],
+        growth: Growth | None = None,
     ) -> None:
         self._connection = connection
         self._dialect = dialect
         self._clock = clock
+        self._growth = growth
         self._open = True
 
     @asynccontextmanager
@@ -112,6 +119,7 @@ class Store(_AllOperations):
         # SQLite has one writer at a time. Queue this process's writers here rather than in
         # SQLite's busy handler, which polls with sleeps and wastes most of the wait.
         self._writer: anyio.Lock | None = anyio.Lock() if self._dialect == "sqlite" else None
+        self._growth = Growth() if self._dialect == "postgresql" else None
 
     @classmethod
     async def open(
@@ -165,7 +173,9 @@ class Store(_AllOperations):
     async def transaction(self) -> AsyncIterator[StoreTransaction]:
         """A unit of work: commit when the block exits, roll back if it raises."""
         async with self._writing(), self.engine.begin() as connection:
-            tx = StoreTransaction(connection, dialect=self._dialect, clock=self._clock)
+            tx = StoreTransaction(
+                connection, dialect=self._dialect, clock=self._clock, growth=self._growth
+            )
             try:
                 yield tx
             finally:
