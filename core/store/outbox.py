@@ -13,18 +13,27 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import JsonValue
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ._base import Operations
 from .errors import NotFound
 from .models import OutboxItem, OutboxItemIn, OutboxStatus
-from .schema import outbox
+from .schema import WAITING, outbox
 
 #: How long a claim lasts before another worker may take the row over.
 CLAIM_LEASE = timedelta(minutes=5)
 
-_WAITING = (OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value)
+
+def due_rows(connector: str, now: datetime, limit: int) -> Select[tuple[int]]:
+    """The ids of ``connector``'s oldest due rows, locked (``ix_outbox_due`` order)."""
+    return (
+        select(outbox.c.id)
+        .where(outbox.c.connector == connector, WAITING, outbox.c.next_attempt_at <= now)
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # ignored by SQLite, which has no row locks
+    )
 
 
 class OutboxOperations(Operations):
@@ -65,20 +74,9 @@ class OutboxOperations(Operations):
         get the same row: PostgreSQL skips rows another claim has locked (FOR UPDATE SKIP
         LOCKED); SQLite runs one writing transaction at a time.
         """
-        due = (
-            select(outbox.c.id)
-            .where(
-                outbox.c.connector == connector,
-                outbox.c.status.in_(_WAITING),
-                outbox.c.next_attempt_at <= now,
-            )
-            .order_by(outbox.c.next_attempt_at, outbox.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)  # ignored by SQLite, which has no row locks
-        )
         claim = (
             update(outbox)
-            .where(outbox.c.id.in_(due.scalar_subquery()))
+            .where(outbox.c.id.in_(due_rows(connector, now, limit).scalar_subquery()))
             .values(
                 status=OutboxStatus.IN_FLIGHT.value,
                 attempts=outbox.c.attempts + 1,
@@ -175,9 +173,7 @@ class OutboxOperations(Operations):
 
     async def outbox_depth(self, connector: str) -> int:
         """How many rows of ``connector`` are waiting or in flight (for backpressure)."""
-        query = select(func.count()).where(
-            outbox.c.connector == connector, outbox.c.status.in_(_WAITING)
-        )
+        query = select(func.count()).where(outbox.c.connector == connector, WAITING)
         async with self._connect(write=False) as conn:
             return int((await conn.execute(query)).scalar_one())
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
 )
 
 from itsmhub.model import ensure_utc
@@ -207,6 +208,28 @@ outbox = Table(
     Index(None, "connector", "job_id"),
     # A page's pull asks which of its records have writes in flight.
     Index(None, "record_id", "operation"),
+)
+
+#: Outbox rows still to be written (pending, or in flight until their lease ends). The
+#: statuses are written into the SQL, not bound: only then can PostgreSQL (with a generic
+#: plan) and SQLite tell that a query asking for them may read the partial index below.
+WAITING = outbox.c.status.in_(
+    bindparam(
+        "waiting_statuses",
+        value=[OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value],
+        expanding=True,
+        literal_execute=True,
+    )
+)
+# The claim reads the oldest due rows of one connector in order and stops at its limit,
+# however many are waiting: without it, each claim sorted every waiting row.
+Index(
+    "ix_outbox_due",
+    outbox.c.connector,
+    outbox.c.next_attempt_at,
+    outbox.c.id,
+    postgresql_where=WAITING,
+    sqlite_where=WAITING,
 )
 
 links = Table(

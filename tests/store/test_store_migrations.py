@@ -150,9 +150,9 @@ async def test_upgrade_from_0001_keeps_the_data(
         store = await db.open(clock)
     try:
         assert store.migration.from_revision == "0001"
-        assert store.migration.applied == ("0002", "0003", "0004", "0005", "0006", "0007")
+        assert store.migration.applied == ("0002", "0003", "0004", "0005", "0006", "0007", "0008")
         assert store.schema_revision == HEAD_REVISION
-        assert "from 0001 to 0007 (ran 0002, 0003, 0004, 0005, 0006, 0007)" in caplog.text
+        assert "from 0001 to 0008 (ran 0002, 0003, 0004, 0005, 0006, 0007, 0008)" in caplog.text
         assert "computed rule facts for 1 tickets stored before revision 0003" in caplog.text
         stored = await store.get_stored(incident.id)
         assert stored is not None
@@ -234,7 +234,16 @@ async def test_downgrade_and_upgrade_again(db: Database) -> None:
     assert await table_names(db) == {"alembic_version"}
     store = await db.open()
     try:
-        assert store.migration.applied == ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+        assert store.migration.applied == (
+            "0001",
+            "0002",
+            "0003",
+            "0004",
+            "0005",
+            "0006",
+            "0007",
+            "0008",
+        )
         assert await schema_diffs(store.engine) == []
     finally:
         await store.close()

@@ -176,3 +176,27 @@ async def test_postgres_claims_skip_rows_locked_by_an_open_claim(
                 assert not {c.id for c in held} & {c.id for c in other}
     finally:
         await store.close()
+
+
+async def test_a_claim_reads_the_due_rows_in_index_order_however_many_wait(
+    store: Store, db: Database, clock: FakeClock
+) -> None:
+    from sqlalchemy import text
+
+    from itsmhub.store.outbox import due_rows
+
+    for n in range(2000):
+        await store.enqueue(item(record_id=f"R{n}", correlation_marker=f"M{n}"))
+    query = due_rows("jira", clock.now, 200).compile(
+        dialect=store.engine.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params = tuple(query.params[name] for name in query.positiontup or ())
+    async with store.engine.connect() as conn:
+        if db.backend == "postgresql":
+            await conn.execute(text("ANALYZE outbox"))
+            explain = f"EXPLAIN {query.string}"
+        else:
+            explain = f"EXPLAIN QUERY PLAN {query.string}"
+        plan = " ".join(str(row) for row in await conn.exec_driver_sql(explain, params))
+    assert "ix_outbox_due" in plan, plan
+    assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan  # read in order, no sort
