@@ -156,8 +156,7 @@ class BatchWriteOperations(Operations):
             await self._flush_outbox(conn, writes)
             await self._flush_state(conn, writes)
             if self._growth is not None:
-                self._growth.note(writes)
-                await self._growth.keep_up(conn)
+                self._growth.note(writes)  # analysed after the commit (Store.transaction)
 
     async def _flush_records(self, conn: AsyncConnection, w: Writes) -> None:
         if w.new_records:

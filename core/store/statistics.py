@@ -56,18 +56,17 @@ class Growth:
         )
 
     def due(self) -> list[str]:
-        """The tables whose written rows reached their size at the last analysis."""
-        assert self.size is not None
-        return [t for t in WATCHED if self.written[t] >= max(FIRST, self.size.get(t, 0.0))]
+        """The tables whose written rows reached their size at the last analysis (before
+        the sizes are read from the catalogue: those with ``FIRST`` rows written)."""
+        size = self.size or {}
+        return [t for t in WATCHED if self.written[t] >= max(FIRST, size.get(t, 0.0))]
 
     async def keep_up(self, conn: AsyncConnection) -> None:
-        """Analyse the tables that grew enough, in ``conn``'s transaction (PostgreSQL's
-        ANALYZE counts the transaction's own new rows)."""
-        if not any(self.written[t] >= FIRST for t in WATCHED):
-            return
+        """Analyse the tables that grew enough (in the caller's transaction)."""
         if self.size is None:
             self.size = await _sizes(conn)
         quote = conn.dialect.identifier_preparer.quote
+        # Always in WATCHED's order: two workers analysing at once lock tables in one order.
         for table in self.due():
             await conn.execute(text(f"ANALYZE {quote(table)}"))
             log.debug("analysed %s after %d rows written", table, self.written[table])

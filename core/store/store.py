@@ -180,6 +180,11 @@ class Store(_AllOperations):
                 yield tx
             finally:
                 tx._open = False
+        if self._growth is not None and self._growth.due():
+            # In a transaction of its own: ANALYZE's table lock is then held for as long as
+            # the analysis takes, not for the rest of a page's transaction.
+            async with self.engine.begin() as connection:
+                await self._growth.keep_up(connection)
 
     @asynccontextmanager
     async def rehearsal(self) -> AsyncIterator[Rehearsal]:
