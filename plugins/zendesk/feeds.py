@@ -9,12 +9,14 @@ remembers (``state["boundary"]``) so they are not yielded twice.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 
 from itsmhub import (
     Checkpoint,
     Cursor,
+    FatalError,
     PageGuard,
     PullItem,
     PullRequest,
@@ -23,11 +25,12 @@ from itsmhub import (
     RejectedRecord,
     RemoteComments,
     Stream,
+    read_ahead,
 )
 
 from .client import ZendeskClient
 from .mapping import Target, comments_of, fold, to_change, to_comment, version_of
-from .payloads import Ticket, TicketEvent
+from .payloads import Ticket, TicketEvent, TicketEventPage, TicketExportPage
 
 TICKETS = "tickets"
 EVENTS = "ticket_events"
@@ -73,26 +76,39 @@ class TicketFeed(_Feed):
         first = start_time(since, self.clock())
         until = _epoch(request.until) if request.until is not None else None
         guard = PageGuard("ticket export pages")
-        while True:
-            page = await self.client.export_tickets(
-                cursor=token, start_time=first, per_page=self.target.settings.page_size
+        per_page = self.target.settings.page_size
+
+        def read(after: str | None) -> Callable[[], Awaitable[TicketExportPage]]:
+            return lambda: self.client.export_tickets(
+                cursor=after, start_time=first, per_page=per_page
             )
-            ended = page.end_of_stream or not page.after_cursor
-            for ticket in page.tickets:
-                stamp = int(version_of(ticket))
-                if until is not None and stamp >= until:
-                    ended = True
-                    break
-                item = self._item(ticket)
-                if item is not None:
-                    yield item
-                moment = datetime.fromtimestamp(stamp, UTC)
-                watermark = max(watermark, moment) if watermark is not None else moment
-            token = page.after_cursor or token
-            yield Checkpoint(cursor=Cursor(token=token, watermark=watermark))
-            if ended or token is None:
-                return
-            guard.advance(token)  # an account that ignores the cursor must not loop
+
+        def following(page: TicketExportPage) -> Callable[[], Awaitable[TicketExportPage]] | None:
+            if page.end_of_stream or not page.after_cursor:
+                return None
+            if until is not None and page.tickets and int(version_of(page.tickets[-1])) >= until:
+                return None  # the range is read: no call beyond it
+            return read(page.after_cursor)
+
+        # The next page is read while this one is mapped and stored.
+        async with aclosing(read_ahead(read(token), following)) as pages:
+            async for page in pages:
+                ended = page.end_of_stream or not page.after_cursor
+                for ticket in page.tickets:
+                    stamp = int(version_of(ticket))
+                    if until is not None and stamp >= until:
+                        ended = True
+                        break
+                    item = self._item(ticket)
+                    if item is not None:
+                        yield item
+                    moment = datetime.fromtimestamp(stamp, UTC)
+                    watermark = max(watermark, moment) if watermark is not None else moment
+                token = page.after_cursor or token
+                yield Checkpoint(cursor=Cursor(token=token, watermark=watermark))
+                if ended or token is None:
+                    return
+                guard.advance(token)  # an account that ignores the cursor must not loop
 
     def _item(self, ticket: Ticket) -> PullItem | None:
         if self.target.kind_of(ticket) is None:
@@ -127,34 +143,52 @@ class EventFeed(_Feed):
             start, boundary = start_time(since, self.clock()), set()
         until = _epoch(request.until) if request.until is not None else None
         guard = PageGuard("ticket event pages", ordered=True)
-        while True:
-            page = await self.client.export_events(
-                start_time=start, per_page=self.target.settings.page_size
-            )
-            ended = page.end_of_stream
-            for event in page.ticket_events:
-                if until is not None and event.timestamp >= until:
-                    ended = True
-                    break
-                if event.timestamp == start and event.id in boundary:
-                    continue  # read at the end of the last page already
-                item = self._item(event)
-                if item is not None:
-                    yield await self._with_originals(item)
-            end = page.end_time if page.end_time is not None else start
-            seen = {e.id for e in page.ticket_events if e.timestamp == end}
-            boundary = seen | (boundary if end == start else set())
-            yield Checkpoint(
-                cursor=Cursor(
-                    token=str(end),
-                    watermark=datetime.fromtimestamp(end, UTC),
-                    state={"boundary": sorted(boundary)},
+        per_page = self.target.settings.page_size
+
+        def read(at: int) -> Callable[[], Awaitable[TicketEventPage]]:
+            return lambda: self.client.export_events(start_time=at, per_page=per_page)
+
+        def following(page: TicketEventPage) -> Callable[[], Awaitable[TicketEventPage]] | None:
+            if page.end_of_stream or page.end_time is None:
+                return None
+            events = page.ticket_events
+            if until is not None and events and events[-1].timestamp >= until:
+                return None  # the range is read: no call beyond it
+            return read(page.end_time)
+
+        # The next page is read while this one is mapped and stored.
+        async with aclosing(read_ahead(read(start), following)) as pages:
+            async for page in pages:
+                ended = page.end_of_stream
+                for event in page.ticket_events:
+                    if until is not None and event.timestamp >= until:
+                        ended = True
+                        break
+                    if event.timestamp == start and event.id in boundary:
+                        continue  # read at the end of the last page already
+                    item = self._item(event)
+                    if item is not None:
+                        yield await self._with_originals(item)
+                end = page.end_time if page.end_time is not None else start
+                seen = {e.id for e in page.ticket_events if e.timestamp == end}
+                boundary = seen | (boundary if end == start else set())
+                yield Checkpoint(
+                    cursor=Cursor(
+                        token=str(end),
+                        watermark=datetime.fromtimestamp(end, UTC),
+                        state={"boundary": sorted(boundary)},
+                    )
                 )
-            )
-            if ended:
-                return
-            guard.advance(end)
-            start = end
+                if ended:
+                    return
+                if page.end_time is None:  # nowhere to go on from: an error, not the end
+                    raise FatalError(
+                        "ticket event pages: Zendesk answered a page with neither end_time "
+                        "nor end_of_stream; stopping instead of reading it again",
+                        fix="report it with the connector's name: the export's answer was cut",
+                    )
+                guard.advance(end)
+                start = end
 
     async def _with_originals(self, item: RemoteComments) -> RemoteComments:
         """A correction names the comment it corrects by the hub's id only: the ticket's

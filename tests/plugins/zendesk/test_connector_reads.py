@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import anyio
 import httpx
 import pytest
 
@@ -247,3 +248,41 @@ async def test_a_cursor_without_a_token_starts_at_its_watermark(
     cursor = Cursor(watermark=START - 2 * HOUR)
     items = await pull(connector, TICKETS, cursor=cursor)
     assert [c.record.title for c in changes(items) if c.record] == ["new"]
+
+
+class CountedExports(httpx.AsyncBaseTransport):
+    """Counts the export calls on their way to ``inner``."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.exports = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.exports += "/incremental/" in request.url.path
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.parametrize(("feed", "calls"), [(TICKETS, 2), (EVENTS, 3)])
+async def test_reading_ahead_makes_no_call_past_a_backfills_range(
+    support: Support, transport: httpx.AsyncBaseTransport, connector_for, feed: str, calls: int
+) -> None:
+    seeder = Seeder(support)
+    for n in range(9):  # three pages of three tickets (the tests' page size)
+        seeder.ticket(
+            f"t{n}",
+            created_at=START - timedelta(days=9 - n),
+            comments=[SeededComment(f"note {n}", public=True)],
+        )
+    counted = CountedExports(transport)
+    until = START - timedelta(days=6, hours=12)  # after the third ticket
+    read = []
+    async with connector_for(counted) as reader:
+        since = START - timedelta(days=10)
+        request = PullRequest(stream=stream(reader, feed), since=since, until=until)
+        async for item in reader.pull(request):
+            for _ in range(20):  # a slow caller: the reading gets every chance to run ahead
+                await anyio.lowlevel.checkpoint()
+            if isinstance(item, RemoteChange | RemoteComments):
+                read.append(item)
+    assert len(read) == 3  # the first three tickets (or their comments)
+    assert counted.exports == calls  # up to the page holding the range's end, no further
