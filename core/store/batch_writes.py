@@ -365,7 +365,8 @@ class BatchWriteOperations(Operations):
             insert = self._insert(outbox).on_conflict_do_nothing(
                 index_elements=[outbox.c.correlation_marker]
             )
-            await conn.execute(
+            await execute_many(
+                conn,
                 insert,
                 [
                     {

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import JsonValue
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import JSON, BigInteger, Select, Text, bindparam, cast, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ._base import Operations
@@ -103,6 +104,9 @@ class OutboxOperations(Operations):
             )
         )
         async with self._connect() as conn:
+            if conn.dialect.name == "postgresql":
+                await _record_intents_at_once(conn, intents, now)
+                return
             await conn.execute(
                 change, [{"b_id": i, "b_sent": sent, "b_now": now} for i, sent in intents]
             )
@@ -199,3 +203,35 @@ async def _must_exist(conn: AsyncConnection, item_id: int) -> None:
 
 def _by_id(item: OutboxItem) -> int:
     return item.id
+
+
+async def _record_intents_at_once(
+    conn: AsyncConnection, intents: list[tuple[int, JsonValue]], now: datetime
+) -> None:
+    """PostgreSQL: every row's intent in one statement over arrays, not one per row."""
+    to_json = outbox.c.sent.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    assert to_json is not None
+    given = (
+        func.unnest(
+            bindparam("ids", type_=postgresql.ARRAY(BigInteger)),
+            bindparam("sents", type_=postgresql.ARRAY(Text)),
+        )
+        .table_valued("id", "sent")
+        .render_derived(name="given")
+    )
+    change = (
+        update(outbox)
+        .where(outbox.c.id == given.c.id)
+        .values(
+            sent=cast(given.c.sent, JSON),
+            first_attempt_at=func.coalesce(outbox.c.first_attempt_at, bindparam("b_now")),
+        )
+    )
+    await conn.execute(
+        change,
+        {
+            "ids": [i for i, _ in intents],
+            "sents": [to_json(sent) for _, sent in intents],
+            "b_now": now,
+        },
+    )

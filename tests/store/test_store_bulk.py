@@ -65,3 +65,31 @@ async def test_a_constant_in_the_statement_is_bound_too(store: Store) -> None:
         await execute_many(conn, bump, [{"b_id": "R1", "b_now": AT}, {"b_id": "R2", "b_now": AT}])
         versions = dict((await conn.execute(select(records.c.id, records.c.version))).all())
     assert versions == {"R1": 2, "R2": 2}
+
+
+def test_many_rows_go_to_postgresql_as_arrays_in_their_order() -> None:
+    from itsmhub.store.bulk import _as_arrays
+
+    sql = (
+        "INSERT INTO bases (record_id, at) VALUES ($1::VARCHAR, $2::TIMESTAMP WITH TIME ZONE) "
+        "ON CONFLICT (record_id) DO UPDATE SET at = excluded.at"
+    )
+    assert _as_arrays(sql) == (
+        "INSERT INTO bases (record_id, at) SELECT c0, c1 FROM "
+        "unnest($1::VARCHAR[], $2::TIMESTAMP WITH TIME ZONE[]) WITH ORDINALITY AS u(c0, c1, n) "
+        "ORDER BY n ON CONFLICT (record_id) DO UPDATE SET at = excluded.at"
+    )
+    assert _as_arrays("UPDATE records SET version=$1::INTEGER WHERE id = $2::VARCHAR") is None
+
+
+async def test_rows_inserted_at_once_keep_their_order_and_values(store: Store) -> None:
+    rows = [
+        {"event": f"e{n}", "record_id": None, "connector": "snow", "detail": {"n": n}, "at": AT}
+        for n in range(50)
+    ]
+    async with store.engine.begin() as conn:
+        await execute_many(conn, audit_log.insert(), rows)
+        found = (await conn.execute(select(audit_log).order_by(audit_log.c.id))).all()
+    assert [(r.event, r.detail, r.at) for r in found] == [
+        (f"e{n}", {"n": n}, AT) for n in range(50)
+    ]  # serial ids follow the rows' order, as row by row

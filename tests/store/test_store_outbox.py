@@ -200,3 +200,18 @@ async def test_a_claim_reads_the_due_rows_in_index_order_however_many_wait(
         plan = " ".join(str(row) for row in await conn.exec_driver_sql(explain, params))
     assert "ix_outbox_due" in plan, plan
     assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan  # read in order, no sort
+
+
+async def test_intents_are_kept_on_their_rows_and_the_first_attempt_stays(
+    store: Store, clock: FakeClock
+) -> None:
+    ids = [await store.enqueue(item(record_id=f"R{n}", correlation_marker=f"I{n}")) for n in "abc"]
+    first = clock.now
+    sent = [{"fields": {"title": "Café ☕", "n": n}, "tags": ["a", None]} for n in range(3)]
+    await store.record_intents(list(zip(ids, sent, strict=True)), first)
+    clock.advance(minutes=5)
+    await store.record_intents([(ids[0], {"fields": {"title": "again"}})], clock.now)
+
+    rows = [await store.get_outbox_item(i) for i in ids]
+    assert [r.sent for r in rows if r] == [{"fields": {"title": "again"}}, sent[1], sent[2]]
+    assert [r.first_attempt_at for r in rows if r] == [first, first, first]
