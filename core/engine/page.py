@@ -202,10 +202,7 @@ class PageApplier(PageLinks, PageWrites):
         pulled = sync_fields(change.record, self.hub.fields_of(self.system))
         fields = dict(base.fields)
         for row in rows:
-            sent = row.sent if isinstance(row.sent, dict) else {}
-            for name, value in sent.items():
-                if name in pulled and same(pulled[name], value):
-                    fields[name] = value
+            fields = agreed(fields, pulled, row)
         return base.model_copy(update={"fields": fields})
 
     async def _merge(self, record: AnyRecordType, base: Base | None, change: RemoteChange) -> None:
@@ -340,13 +337,13 @@ class PageApplier(PageLinks, PageWrites):
         ctx.refs[change.remote_id] = record.id
         self.writes.refs[record.id, self.system] = ref
         sent = intent.sent if isinstance(intent.sent, dict) else None
-        only = self.hub.fields_of(self.system)
+        held = sync_fields(change.record, self.hub.fields_of(self.system))
         base = Base(
             record_id=record.id,
             system=self.system,
-            # What we sent is what the copy held when it was made; without it (a row from
-            # before 0004), the copy as it is now.
-            fields=sent if sent is not None else sync_fields(change.record, only),
+            # What we sent is what the copy held when it was made (by whichever attempt
+            # landed); without it (a row from before 0004), the copy as it is now.
+            fields=agreed(sent, held, intent) if sent is not None else held,
             agreed_at=self.now,
             links=[],
         )
@@ -418,6 +415,20 @@ class PageApplier(PageLinks, PageWrites):
         if record_id in writes.new_records:
             return writes.new_records[record_id]
         return self._ctx.loaded[record_id].record
+
+
+def agreed(
+    fields: dict[str, JsonValue], held: dict[str, JsonValue], row: OutboxItem
+) -> dict[str, JsonValue]:
+    """``fields`` (a base), with each field the system holds taken as agreed where it is
+    what an attempt of ``row`` sent: any attempt whose answer was lost may have landed,
+    the last or an earlier one that sent other values (the record changed in between)."""
+    fields = dict(fields)
+    for sent in (row.sent, *(row.sent_earlier or [])):
+        for name, value in (sent if isinstance(sent, dict) else {}).items():
+            if name in held and same(held[name], value):
+                fields[name] = value
+    return fields
 
 
 def _first_error(exc: ValidationError) -> str:

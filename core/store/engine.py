@@ -35,7 +35,7 @@ from itsmhub.errors import StoreError
 log = logging.getLogger("itsmhub.store")
 
 #: The newest schema revision this version of itsmhub knows (a test keeps it in step).
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 #: The last revision that changed what ticket facts hold: tickets already stored are given
 #: facts (again) when a store is upgraded through it.
 FACTS_REVISION = "0005"

@@ -135,6 +135,11 @@ class OutboxItem(_Row):
     sent: JsonValue | None = Field(
         None, description="what the last attempt sent, written before the vendor call"
     )
+    sent_earlier: list[JsonValue] | None = Field(
+        None,
+        description="what earlier attempts sent, differing from the last: any of them may "
+        "have reached the vendor though its answer was lost",
+    )
     first_attempt_at: UtcDateTime | None = None
     job_id: str | None = Field(None, description="the vendor job carrying it, when deferred")
     job_position: int | None = None

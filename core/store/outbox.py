@@ -24,6 +24,11 @@ from .schema import WAITING, outbox
 
 #: How long a claim lasts before another worker may take the row over.
 CLAIM_LEASE = timedelta(minutes=5)
+#: Earlier attempts' intents a row keeps (the newest): each retry with other values adds
+#: one, and a row is retried a handful of times before it is dead-lettered.
+EARLIER_INTENTS = 8
+#: Ids per IN list.
+CHUNK = 900
 
 
 def due_rows(connector: str, now: datetime, limit: int) -> Select[tuple[int]]:
@@ -92,23 +97,40 @@ class OutboxOperations(Operations):
 
     async def record_intents(self, intents: list[tuple[int, JsonValue]], now: datetime) -> None:
         """Keep on each row what its attempt is about to send, before the vendor call: a
-        write whose answer (or commit) is lost is then recognised when it comes back."""
+        write whose answer (or commit) is lost is then recognised when it comes back.
+
+        What an earlier attempt sent, if it differs, moves to ``sent_earlier``: that
+        attempt may have reached the vendor too, its answer lost, and its values come
+        back as well (up to ``EARLIER_INTENTS`` of them, the newest)."""
         if not intents:
             return
-        change = (
-            update(outbox)
-            .where(outbox.c.id == bindparam("b_id"))
-            .values(
-                sent=bindparam("b_sent"),
-                first_attempt_at=func.coalesce(outbox.c.first_attempt_at, bindparam("b_now")),
-            )
-        )
         async with self._connect() as conn:
+            held = await _held_intents(conn, [i for i, _ in intents])
+            rows = []
+            for item_id, sent in intents:
+                last, earlier = held.get(item_id, (None, None))
+                earlier = list(earlier or [])
+                if last is not None and last != sent and last not in earlier:
+                    earlier = [*earlier, last][-EARLIER_INTENTS:]
+                rows.append((item_id, sent, earlier or None))
             if conn.dialect.name == "postgresql":
-                await _record_intents_at_once(conn, intents, now)
+                await _record_intents_at_once(conn, rows, now)
                 return
+            change = (
+                update(outbox)
+                .where(outbox.c.id == bindparam("b_id"))
+                .values(
+                    sent=bindparam("b_sent"),
+                    sent_earlier=bindparam("b_earlier"),
+                    first_attempt_at=func.coalesce(outbox.c.first_attempt_at, bindparam("b_now")),
+                )
+            )
             await conn.execute(
-                change, [{"b_id": i, "b_sent": sent, "b_now": now} for i, sent in intents]
+                change,
+                [
+                    {"b_id": i, "b_sent": sent, "b_earlier": earlier, "b_now": now}
+                    for i, sent, earlier in rows
+                ],
             )
 
     async def due_jobs(self, connector: str, now: datetime, limit: int) -> list[OutboxItem]:
@@ -205,18 +227,35 @@ def _by_id(item: OutboxItem) -> int:
     return item.id
 
 
+async def _held_intents(
+    conn: AsyncConnection, ids: list[int]
+) -> dict[int, tuple[JsonValue, list[JsonValue] | None]]:
+    """What the rows' attempts sent so far: the last, and the earlier ones."""
+    held: dict[int, tuple[JsonValue, list[JsonValue] | None]] = {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(outbox.c.id, outbox.c.sent, outbox.c.sent_earlier).where(
+            outbox.c.id.in_(ids[start : start + CHUNK])
+        )
+        for row in await conn.execute(query):
+            held[row.id] = (row.sent, row.sent_earlier)
+    return held
+
+
 async def _record_intents_at_once(
-    conn: AsyncConnection, intents: list[tuple[int, JsonValue]], now: datetime
+    conn: AsyncConnection,
+    rows: list[tuple[int, JsonValue, list[JsonValue] | None]],
+    now: datetime,
 ) -> None:
-    """PostgreSQL: every row's intent in one statement over arrays, not one per row."""
+    """PostgreSQL: every row's intents in one statement over arrays, not one per row."""
     to_json = outbox.c.sent.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     assert to_json is not None
     given = (
         func.unnest(
             bindparam("ids", type_=postgresql.ARRAY(BigInteger)),
             bindparam("sents", type_=postgresql.ARRAY(Text)),
+            bindparam("earliers", type_=postgresql.ARRAY(Text)),
         )
-        .table_valued("id", "sent")
+        .table_valued("id", "sent", "earlier")
         .render_derived(name="given")
     )
     change = (
@@ -224,14 +263,16 @@ async def _record_intents_at_once(
         .where(outbox.c.id == given.c.id)
         .values(
             sent=cast(given.c.sent, JSON),
+            sent_earlier=cast(given.c.earlier, JSON),
             first_attempt_at=func.coalesce(outbox.c.first_attempt_at, bindparam("b_now")),
         )
     )
     await conn.execute(
         change,
         {
-            "ids": [i for i, _ in intents],
-            "sents": [to_json(sent) for _, sent in intents],
+            "ids": [i for i, _, _ in rows],
+            "sents": [to_json(sent) for _, sent, _ in rows],
+            "earliers": [None if earlier is None else to_json(earlier) for _, _, earlier in rows],
             "b_now": now,
         },
     )

@@ -196,6 +196,8 @@ outbox = Table(
     Column("created_at", UtcTimestamp(), nullable=False),
     Column("updated_at", UtcTimestamp(), nullable=False),
     Column("sent", JSON(none_as_null=True), nullable=True),
+    # What earlier attempts sent while their outcome is unknown (see record_intents).
+    Column("sent_earlier", JSON(none_as_null=True), nullable=True),
     Column("first_attempt_at", UtcTimestamp(), nullable=True),
     Column("job_id", String, nullable=True),
     Column("job_position", Integer, nullable=True),

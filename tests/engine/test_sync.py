@@ -536,3 +536,42 @@ async def test_small_checkpoints_are_applied_together_and_the_cursor_is_the_last
     assert [c for c in commits if c] == [10]  # one transaction, not four
     stored = await world.hub.store.get_cursor("zendesk", "incident")
     assert stored is not None and stored.get("watermark")
+
+
+async def test_an_earlier_attempt_landing_late_is_known_as_the_hubs_own_write(
+    world, monkeypatch
+) -> None:
+    """An update's first attempt reaches Jira (its answer lost) after the ticket changed
+    again in Zendesk; the retry, with the new value, never gets there; Jira's pull, which
+    failed meanwhile, then reads the first attempt's value, newer than the Zendesk edit.
+    It is the hub's own write, not an edit made in Jira: the newer value wins everywhere."""
+    zendesk, jira_remote = world.remotes["zendesk"], world.remotes["jira"]
+    ticket = zendesk.add("incident", title="Printer jam", status="new")
+    await world.settle()
+    zendesk.edit(ticket.remote_id, status="in_progress")
+
+    jira = world.hub.connectors["jira"]
+    original = jira.update
+    attempts: list[int] = []
+
+    async def update(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(len(attempts) + 1)
+        if len(attempts) == 1:  # lands after the next edit in Zendesk; its answer is lost
+            zendesk.edit(ticket.remote_id, status="resolved")
+            jira_remote.clock.set(zendesk.clock.now())  # one time for both, as in life
+            await original(*args, **kwargs)
+            raise TransientError("read timeout")
+        if len(attempts) == 2:  # refused before it is applied
+            raise TransientError("502", status=502)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(jira, "update", update)
+    await world.cycle()  # the first attempt
+    world.clock.advance(timedelta(hours=2))
+    jira_remote.faults.fail_next("list_changed", TransientError("503", status=503))
+    await world.cycle()  # Zendesk's edit pulled, Jira's pull fails, the retry is refused
+    await world.settle()
+
+    assert only_copy(world, "jira").fields["status"] == "resolved"
+    assert zendesk.records[ticket.remote_id].fields["status"] == "resolved"
+    assert len(attempts) >= 3  # the retry that carried "resolved" did reach Jira

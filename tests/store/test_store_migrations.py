@@ -150,9 +150,20 @@ async def test_upgrade_from_0001_keeps_the_data(
         store = await db.open(clock)
     try:
         assert store.migration.from_revision == "0001"
-        assert store.migration.applied == ("0002", "0003", "0004", "0005", "0006", "0007", "0008")
+        assert store.migration.applied == (
+            "0002",
+            "0003",
+            "0004",
+            "0005",
+            "0006",
+            "0007",
+            "0008",
+            "0009",
+        )
         assert store.schema_revision == HEAD_REVISION
-        assert "from 0001 to 0008 (ran 0002, 0003, 0004, 0005, 0006, 0007, 0008)" in caplog.text
+        assert (
+            "from 0001 to 0009 (ran 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009)" in caplog.text
+        )
         assert "computed rule facts for 1 tickets stored before revision 0003" in caplog.text
         stored = await store.get_stored(incident.id)
         assert stored is not None
@@ -243,6 +254,7 @@ async def test_downgrade_and_upgrade_again(db: Database) -> None:
             "0006",
             "0007",
             "0008",
+            "0009",
         )
         assert await schema_diffs(store.engine) == []
     finally:

@@ -55,6 +55,7 @@ def test_head_revision_is_the_last_shipped_revision() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD_REVISION]
     assert [rev.revision for rev in script.walk_revisions()] == [
+        "0009",
         "0008",
         "0007",
         "0006",
@@ -80,6 +81,7 @@ async def test_a_fresh_sqlite_store_is_created_in_wal_mode(sqlite_db: Database) 
             "0006",
             "0007",
             "0008",
+            "0009",
         )
         async with store.engine.connect() as conn:
             pragmas = {

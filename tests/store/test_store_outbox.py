@@ -215,3 +215,18 @@ async def test_intents_are_kept_on_their_rows_and_the_first_attempt_stays(
     rows = [await store.get_outbox_item(i) for i in ids]
     assert [r.sent for r in rows if r] == [{"fields": {"title": "again"}}, sent[1], sent[2]]
     assert [r.first_attempt_at for r in rows if r] == [first, first, first]
+
+
+async def test_earlier_intents_are_kept_when_a_retry_sends_other_values(
+    store: Store, clock: FakeClock
+) -> None:
+    row_id = await store.enqueue(item(correlation_marker="E1"))
+    now = clock.now
+    await store.record_intents([(row_id, {"impact": 2})], now)
+    await store.record_intents([(row_id, {"impact": 2})], now)  # the same again: nothing new
+    await store.record_intents([(row_id, {"impact": 1})], now)
+    await store.record_intents([(row_id, {"impact": 3})], now)
+    stored = await store.get_outbox_item(row_id)
+    assert stored is not None
+    assert stored.sent == {"impact": 3}
+    assert stored.sent_earlier == [{"impact": 2}, {"impact": 1}]
