@@ -27,8 +27,6 @@ CLAIM_LEASE = timedelta(minutes=5)
 #: Earlier attempts' intents a row keeps (the newest): each retry with other values adds
 #: one, and a row is retried a handful of times before it is dead-lettered.
 EARLIER_INTENTS = 8
-#: Ids per IN list.
-CHUNK = 900
 
 
 def due_rows(connector: str, now: datetime, limit: int) -> Select[tuple[int]]:
@@ -95,24 +93,21 @@ class OutboxOperations(Operations):
             rows = (await conn.execute(claim)).all()
         return sorted((OutboxItem.from_row(row) for row in rows), key=_by_id)
 
-    async def record_intents(self, intents: list[tuple[int, JsonValue]], now: datetime) -> None:
-        """Keep on each row what its attempt is about to send, before the vendor call: a
-        write whose answer (or commit) is lost is then recognised when it comes back.
+    async def record_intents(
+        self, intents: list[tuple[OutboxItem, JsonValue]], now: datetime
+    ) -> None:
+        """Keep on each claimed row what its attempt is about to send, before the vendor
+        call: a write whose answer (or commit) is lost is then recognised when it comes
+        back.
 
-        What an earlier attempt sent, if it differs, moves to ``sent_earlier``: that
-        attempt may have reached the vendor too, its answer lost, and its values come
-        back as well (up to ``EARLIER_INTENTS`` of them, the newest)."""
+        What an earlier attempt sent (the claimed row's ``sent``), if it differs, moves to
+        ``sent_earlier``: that attempt may have reached the vendor too, its answer lost,
+        and its values come back as well (up to ``EARLIER_INTENTS`` of them, the newest).
+        A claim holds its rows, so what it read is what they hold."""
         if not intents:
             return
+        rows = [(item.id, sent, _earlier(item, sent)) for item, sent in intents]
         async with self._connect() as conn:
-            held = await _held_intents(conn, [i for i, _ in intents])
-            rows = []
-            for item_id, sent in intents:
-                last, earlier = held.get(item_id, (None, None))
-                earlier = list(earlier or [])
-                if last is not None and last != sent and last not in earlier:
-                    earlier = [*earlier, last][-EARLIER_INTENTS:]
-                rows.append((item_id, sent, earlier or None))
             if conn.dialect.name == "postgresql":
                 await _record_intents_at_once(conn, rows, now)
                 return
@@ -227,18 +222,12 @@ def _by_id(item: OutboxItem) -> int:
     return item.id
 
 
-async def _held_intents(
-    conn: AsyncConnection, ids: list[int]
-) -> dict[int, tuple[JsonValue, list[JsonValue] | None]]:
-    """What the rows' attempts sent so far: the last, and the earlier ones."""
-    held: dict[int, tuple[JsonValue, list[JsonValue] | None]] = {}
-    for start in range(0, len(ids), CHUNK):
-        query = select(outbox.c.id, outbox.c.sent, outbox.c.sent_earlier).where(
-            outbox.c.id.in_(ids[start : start + CHUNK])
-        )
-        for row in await conn.execute(query):
-            held[row.id] = (row.sent, row.sent_earlier)
-    return held
+def _earlier(item: OutboxItem, sent: JsonValue) -> list[JsonValue] | None:
+    """What the row's earlier attempts sent, with its last one if this one differs."""
+    earlier = list(item.sent_earlier or [])
+    if item.sent is not None and item.sent != sent and item.sent not in earlier:
+        earlier = [*earlier, item.sent][-EARLIER_INTENTS:]
+    return earlier or None
 
 
 async def _record_intents_at_once(

@@ -202,19 +202,29 @@ async def test_a_claim_reads_the_due_rows_in_index_order_however_many_wait(
     assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan  # read in order, no sort
 
 
+async def claimed(store: Store, item_id: int) -> OutboxItem:
+    """The row as a claim reads it: what its attempts sent so far."""
+    row = await store.get_outbox_item(item_id)
+    assert row is not None
+    return row
+
+
 async def test_intents_are_kept_on_their_rows_and_the_first_attempt_stays(
     store: Store, clock: FakeClock
 ) -> None:
     ids = [await store.enqueue(item(record_id=f"R{n}", correlation_marker=f"I{n}")) for n in "abc"]
     first = clock.now
     sent = [{"fields": {"title": "Café ☕", "n": n}, "tags": ["a", None]} for n in range(3)]
-    await store.record_intents(list(zip(ids, sent, strict=True)), first)
+    rows = [await claimed(store, i) for i in ids]
+    await store.record_intents(list(zip(rows, sent, strict=True)), first)
     clock.advance(minutes=5)
-    await store.record_intents([(ids[0], {"fields": {"title": "again"}})], clock.now)
+    await store.record_intents(
+        [(await claimed(store, ids[0]), {"fields": {"title": "again"}})], clock.now
+    )
 
-    rows = [await store.get_outbox_item(i) for i in ids]
-    assert [r.sent for r in rows if r] == [{"fields": {"title": "again"}}, sent[1], sent[2]]
-    assert [r.first_attempt_at for r in rows if r] == [first, first, first]
+    stored = [await store.get_outbox_item(i) for i in ids]
+    assert [r.sent for r in stored if r] == [{"fields": {"title": "again"}}, sent[1], sent[2]]
+    assert [r.first_attempt_at for r in stored if r] == [first, first, first]
 
 
 async def test_earlier_intents_are_kept_when_a_retry_sends_other_values(
@@ -222,11 +232,9 @@ async def test_earlier_intents_are_kept_when_a_retry_sends_other_values(
 ) -> None:
     row_id = await store.enqueue(item(correlation_marker="E1"))
     now = clock.now
-    await store.record_intents([(row_id, {"impact": 2})], now)
-    await store.record_intents([(row_id, {"impact": 2})], now)  # the same again: nothing new
-    await store.record_intents([(row_id, {"impact": 1})], now)
-    await store.record_intents([(row_id, {"impact": 3})], now)
+    for sent in ({"impact": 2}, {"impact": 2}, {"impact": 1}, {"impact": 3}):  # one a claim
+        await store.record_intents([(await claimed(store, row_id), sent)], now)
     stored = await store.get_outbox_item(row_id)
     assert stored is not None
     assert stored.sent == {"impact": 3}
-    assert stored.sent_earlier == [{"impact": 2}, {"impact": 1}]
+    assert stored.sent_earlier == [{"impact": 2}, {"impact": 1}]  # the repeated 2 once

@@ -100,7 +100,7 @@ class Pusher:
                 task.outcome = FatalError(self.stats.last_error or "connector paused")
         else:
             await self._each(tasks, lambda task: self._prepare(task, batch))
-            intents = [(t.item.id, t.sent) for t in tasks if t.outcome is None and t.sent]
+            intents = [(t.item, t.sent) for t in tasks if t.outcome is None and t.sent]
             await self.hub.store.record_intents(intents, self.hub.clock())
             await self._execute(tasks)
             chaos.reached("push.written")
