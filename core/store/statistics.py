@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import bindparam, text
 
+from itsmhub.model.records import Ticket
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -41,11 +43,8 @@ class Growth:
         """Each table's rows at its last analysis (read from the catalogue once)."""
 
     def note(self, w: Writes) -> None:
-        tickets = sum(
-            1
-            for record in (*w.new_records.values(), *w.changed_records.values())
-            if record.kind.value in {"incident", "problem", "known_error"}
-        )
+        written = (*w.new_records.values(), *w.changed_records.values())
+        tickets = sum(1 for record in written if isinstance(record, Ticket))
         self.written.update(
             records=len(w.new_records) + len(w.changed_records),
             external_refs=len(w.refs) + sum(len(r.refs) for r in w.new_records.values()),
