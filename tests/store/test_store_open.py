@@ -51,20 +51,14 @@ def test_an_unparseable_url_is_refused_without_echoing_it() -> None:
     assert "s3cret" not in str(caught.value)
 
 
+#: Every migration shipped, oldest first: a new one is added here, and only here.
+SHIPPED = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
+
+
 def test_head_revision_is_the_last_shipped_revision() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD_REVISION]
-    assert [rev.revision for rev in script.walk_revisions()] == [
-        "0009",
-        "0008",
-        "0007",
-        "0006",
-        "0005",
-        "0004",
-        "0003",
-        "0002",
-        "0001",
-    ]
+    assert [rev.revision for rev in script.walk_revisions()] == list(reversed(SHIPPED))
 
 
 async def test_a_fresh_sqlite_store_is_created_in_wal_mode(sqlite_db: Database) -> None:
@@ -72,17 +66,7 @@ async def test_a_fresh_sqlite_store_is_created_in_wal_mode(sqlite_db: Database) 
     try:
         assert store.schema_revision == HEAD_REVISION
         assert store.migration.from_revision is None
-        assert store.migration.applied == (
-            "0001",
-            "0002",
-            "0003",
-            "0004",
-            "0005",
-            "0006",
-            "0007",
-            "0008",
-            "0009",
-        )
+        assert store.migration.applied == SHIPPED
         async with store.engine.connect() as conn:
             pragmas = {
                 name: (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar()
