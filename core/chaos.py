@@ -9,10 +9,15 @@ reached kills::
     ITSMHUB_CHAOS_KILL="pull.flushed#3"                  after a page's transaction committed
     ITSMHUB_CHAOS_KILL="pull.merged#1"                   a page merged, before it is written
     ITSMHUB_CHAOS_KILL="push.written#1"                  writes answered, before settling
+    ITSMHUB_CHAOS_KILL="push.overlapped#1"               a round's intents kept while the
+                                                         round before is still settling
 
 ``http:`` points match ``METHOD path`` with a glob, after the vendor answered: the vendor
 acted, the hub has not recorded it — the window crash safety is about. The kill is a real
 SIGKILL: no ``finally`` blocks, no flushing, as with ``kill -9``.
+
+``ITSMHUB_CHAOS_CLAIM_BATCH`` makes push rounds small, so that the few rows of a chaos run
+take several rounds, and the points between rounds are reached.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import signal
 from collections import Counter
 
 KILL_ENV = "ITSMHUB_CHAOS_KILL"
+CLAIM_BATCH_ENV = "ITSMHUB_CHAOS_CLAIM_BATCH"
 
 _reached: Counter[str] = Counter()
 
@@ -54,3 +60,9 @@ def reached(point: str) -> None:
 
 def armed() -> bool:
     return _armed() is not None
+
+
+def claim_batch(default: int) -> int:
+    """Rows a push round claims: ``default``, unless the chaos test asks for fewer."""
+    value = os.environ.get(CLAIM_BATCH_ENV, "").strip()
+    return min(default, int(value)) if value.isdigit() and int(value) > 0 else default

@@ -28,6 +28,9 @@ class Operations:
     _clock: Callable[[], datetime]
     _growth: Growth | None = None
     """PostgreSQL: rows written since tables were analysed (see ``statistics.py``)."""
+    concurrent: bool = False
+    """Whether operations may run at the same time, each on a connection of its own (a
+    :class:`Store`); a unit of work shares one connection, so it runs them one by one."""
 
     def _connect(self, *, write: bool = True) -> AbstractAsyncContextManager[AsyncConnection]:
         """A connection inside a transaction; ``write=False`` promises to only read."""

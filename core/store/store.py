@@ -109,6 +109,8 @@ class StoreTransaction(_AllOperations):
 class Store(_AllOperations):
     """The state store. Open it with :meth:`open` (or :func:`open_store`), close it after."""
 
+    concurrent = True
+
     def __init__(
         self, engine: AsyncEngine, migration: MigrationResult, *, clock: Callable[[], datetime]
     ) -> None:

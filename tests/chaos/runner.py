@@ -52,7 +52,8 @@ FIELDS: dict[str, list[str]] = {
     "impact": ["1", "2", "3"],
 }
 #: Where the sync process dies: after the vendor answered a write or a read, after a page
-#: was merged or committed, after writes were answered but before they were settled.
+#: was merged or committed, after writes were answered but before they were settled, while
+#: one push round settles and the next has kept its intents.
 KILL_POINTS = (
     "http:POST /api/now/v1/batch",
     "http:PATCH /api/now/table/incident/*",
@@ -61,6 +62,7 @@ KILL_POINTS = (
     "pull.merged",
     "pull.flushed",
     "push.written",
+    "push.overlapped",
 )
 
 
@@ -269,7 +271,8 @@ class ChaosRun:
             self.figures.faults += 1
 
     def _sync(self, kill: str | None = None) -> dict[str, Any] | None:
-        env = {**os.environ, "SYNC_PASSWORD": self.password}
+        # Small push rounds: a run's few rows take several, which overlap (push.overlapped).
+        env = {**os.environ, "SYNC_PASSWORD": self.password, "ITSMHUB_CHAOS_CLAIM_BATCH": "3"}
         env.pop("ITSMHUB_CHAOS_KILL", None)
         if kill is not None and kill != "random":
             env["ITSMHUB_CHAOS_KILL"] = f"{kill}#{self.rng.randint(1, 2)}"

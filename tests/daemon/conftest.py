@@ -7,21 +7,17 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from daemon_helpers import HoldAnswer
-from sqlalchemy.engine import make_url
 
 from itsmhub.testing import serve
 from itsmhub_jira.emulator import Site, seed_site
@@ -30,9 +26,6 @@ from itsmhub_servicenow.emulator import Instance
 from itsmhub_servicenow.emulator import build_app as snow_app
 
 ROOT = Path(__file__).resolve().parents[2]
-POSTGRES_URL = os.environ.get(
-    "ITSMHUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 JIRA_TOKEN = "jira-emulator-token"
 HOOK_SECRET = "a-webhook-secret-for-tests"
 ENV = {
@@ -163,37 +156,6 @@ def plugins(monkeypatch: pytest.MonkeyPatch) -> Any:
     assert not loaded.broken, loaded.broken
     monkeypatch.setattr(plugin_module, "_cached", loaded)
     return loaded
-
-
-@pytest.fixture
-def pg_store() -> Iterator[str]:
-    """A PostgreSQL database of this test's own (dropped after); skipped without a server
-    unless ITSMHUB_REQUIRE_POSTGRES is set."""
-    import anyio
-
-    url = make_url(POSTGRES_URL)
-    try:
-        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=3):
-            pass
-    except OSError as exc:
-        if os.environ.get("ITSMHUB_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL is unreachable ({exc}) and ITSMHUB_REQUIRE_POSTGRES is set")
-        pytest.skip(f"PostgreSQL is unreachable ({exc}); set ITSMHUB_TEST_POSTGRES_URL")
-    name = f"itsmhub_daemon_{uuid.uuid4().hex[:10]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def run(statement: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    anyio.run(run, f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        anyio.run(run, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

@@ -43,12 +43,15 @@ to = ["jira"]
     return config
 
 
-def sync(config: Path, *, kill_at: str | None = None) -> subprocess.CompletedProcess[str]:
+def sync(
+    config: Path, *, kill_at: str | None = None, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "tests"),
         "ITSMHUB_PLUGIN_MODULES": "fakes.plugin",
         "ITSMHUB_LOAD_PLUGINS": "",
+        **(env_extra or {}),
     }
     env.pop("ITSMHUB_FAKE_KILL_AT", None)
     if kill_at:
@@ -115,3 +118,18 @@ def test_killed_mid_page_of_a_pull(setup, tmp_path: Path) -> None:
     jira = live(FakeRemote.open(tmp_path / "jira.json"))
     assert len(jira) == 10
     assert "outage 0 (edited while we were down)" in {r.fields["title"] for r in jira}
+
+
+def test_killed_while_one_push_round_settles_and_the_next_has_its_intents(
+    setup, tmp_path: Path
+) -> None:
+    config, _ = setup
+    small = {"ITSMHUB_CHAOS_CLAIM_BATCH": "3"}  # ten creates: four rounds, overlapping
+    killed = sync(config, env_extra={**small, "ITSMHUB_CHAOS_KILL": "push.overlapped#2"})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert 0 < len(live(FakeRemote.open(tmp_path / "jira.json"))) < 10
+    for _ in range(3):
+        assert sync(config, env_extra=small).returncode == 0
+    jira = live(FakeRemote.open(tmp_path / "jira.json"))
+    assert len(jira) == 10
+    assert len({r.marker for r in jira}) == 10  # one copy per incident: no duplicate

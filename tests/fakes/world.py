@@ -89,9 +89,16 @@ def mirror_rules(systems: list[str]) -> dict[str, Any]:
     }
 
 
-def make_config(folder: Path, systems: list[str], *, page_size: int = 3, **sections: Any) -> Config:
+def make_config(
+    folder: Path,
+    systems: list[str],
+    *,
+    page_size: int = 3,
+    store_url: str | None = None,
+    **sections: Any,
+) -> Config:
     data: dict[str, Any] = {
-        "store": {"url": f"sqlite:///{folder / 'itsmhub.db'}"},
+        "store": {"url": store_url or f"sqlite:///{folder / 'itsmhub.db'}"},
         "connectors": {
             name: {"type": "fake", "remote": f"{folder}-{name}", "page_size": page_size}
             for name in systems
@@ -111,15 +118,17 @@ async def open_world(
     rules: dict[str, Any] | None = None,
     sync: dict[str, Any] | None = None,
     page_size: int = 3,
+    store_url: str | None = None,
 ) -> AsyncIterator[World]:
-    """Fresh remotes and a fresh store in ``folder``; everything closed on exit."""
+    """Fresh remotes and a fresh store (in ``folder``, or at ``store_url``); everything
+    closed on exit."""
     remotes = {}
     for name in systems:
         remotes[name] = REMOTES[f"{folder}-{name}"] = FakeRemote(FakeClock())
     sections: dict[str, Any] = {"rules": mirror_rules(systems) if rules is None else rules}
     if sync:
         sections["sync"] = sync
-    config = make_config(folder, systems, page_size=page_size, **sections)
+    config = make_config(folder, systems, page_size=page_size, store_url=store_url, **sections)
     clock = HubClock()
     try:
         async with open_hub(config, plugins_with_fake(), clock=clock) as hub:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import anyio
@@ -44,6 +45,7 @@ from ...store import (
 from ..boundary import guarded
 from ..hub import Hub
 from ..page import PageApplier
+from .overlap import Settling
 from .settle import PushStats, Settlement
 from .tasks import Batch, Done, Skip, Task, Wait, link_target, prepare_create, prepare_update
 
@@ -74,25 +76,38 @@ class Pusher:
 
     async def run(self) -> PushStats:
         """Follow the vendor jobs due, then push due rows until none is left or the
-        connector pauses."""
+        connector pauses. A round that went well settles while the next one is prepared
+        (``overlap.py``)."""
         await self._follow_jobs()
-        for _ in range(MAX_ROUNDS):
-            if self.stats.paused:
-                break
-            now = self.hub.clock()
-            items = await self.hub.store.claim_due(self.name, now, CLAIM_BATCH)
-            if not items:
-                break
-            # Links after the creates of their batch: the target's copy then exists.
-            for group in (
-                [i for i in items if i.operation not in _LINKS],
-                [i for i in items if i.operation in _LINKS],
-            ):
-                if group:
-                    await self._push(group, retry_at=now)
+        async with anyio.create_task_group() as group:
+            settling = Settling(group if self.hub.store.concurrent else None)
+            for _ in range(MAX_ROUNDS):
+                if self.stats.paused:
+                    break
+                now = self.hub.clock()
+                limit = chaos.claim_batch(CLAIM_BATCH)
+                items = await self.hub.store.claim_due(self.name, now, limit)
+                if not items:
+                    if not settling.busy:
+                        break
+                    # What it settles may queue rows due now (a new copy's comments).
+                    await settling.wait()
+                    continue
+                # Links after the creates of their batch: the target's copy then exists.
+                for part in (
+                    [i for i in items if i.operation not in _LINKS],
+                    [i for i in items if i.operation in _LINKS],
+                ):
+                    if part:
+                        await self._push(part, retry_at=now, settling=settling)
+            await settling.wait()
         return self.stats
 
-    async def _push(self, items: list[OutboxItem], *, retry_at: datetime) -> None:
+    async def _push(
+        self, items: list[OutboxItem], *, retry_at: datetime, settling: Settling
+    ) -> None:
+        if settling.overlaps(Batch.needs(items)):
+            await settling.wait()
         batch = await Batch.load(self.hub.store, self.name, items)
         tasks = [Task(item, batch.record(item.record_id)) for item in items]
         if self.stats.paused:
@@ -102,10 +117,19 @@ class Pusher:
             await self._each(tasks, lambda task: self._prepare(task, batch))
             intents = [(t.item, t.sent) for t in tasks if t.outcome is None and t.sent]
             await self.hub.store.record_intents(intents, self.hub.clock())
+            if settling.busy:
+                chaos.reached("push.overlapped")
             await self._execute(tasks)
             chaos.reached("push.written")
             await self._each(tasks, self._reread)
-        await self._settle(tasks, batch, retry_at)
+        await settling.wait()  # settlements commit one at a time, in the order of rounds
+        settle = partial(self._settle, tasks, batch, retry_at)
+        if settling.can_overlap and not any(isinstance(t.outcome, Exception) for t in tasks):
+            settling.start(settle, writes=batch.records.keys())
+        else:
+            # A failure may pause the connector or read remotes again: what it settles
+            # decides what the next round may do.
+            await settle()
 
     # --- preparing -------------------------------------------------------------------
 

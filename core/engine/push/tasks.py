@@ -88,12 +88,18 @@ class Batch:
     """Open create rows of this system, by record: a link waits for its target's copy."""
     open_rows: set[tuple[str, str, str]]
 
+    @staticmethod
+    def needs(items: list[OutboxItem]) -> set[str]:
+        """The records a batch of rows reads: theirs and their links' targets."""
+        ids = {i.record_id for i in items if i.record_id}
+        return ids | {str(i.payload["target_id"]) for i in items if i.payload.get("target_id")}
+
     @classmethod
     async def load(
         cls, tx: Store | StoreTransaction, system: str, items: list[OutboxItem]
     ) -> Batch:
         ids = {i.record_id for i in items if i.record_id}
-        targets = {str(i.payload["target_id"]) for i in items if i.payload.get("target_id")}
+        targets = cls.needs(items) - ids
         records = await tx.load_records(ids | targets)
         bases: dict[str, dict[str, Base]] = {}
         for (record_id, base_system), base in (await tx.load_bases(ids, system=system)).items():
