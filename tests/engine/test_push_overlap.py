@@ -8,8 +8,9 @@ from typing import Any
 import anyio
 import pytest
 
-from itsmhub import ConfigError, TransientError
+from itsmhub import ConfigError, StoreError, TransientError
 from itsmhub.engine import Pusher
+from itsmhub.engine.cycle import ConnectorReport, pull_connector
 from itsmhub.engine.plan import plan
 from itsmhub.engine.push import pusher as pusher_module
 from itsmhub.engine.push.overlap import Settling
@@ -135,6 +136,29 @@ async def test_a_preview_settles_in_line_on_its_one_connection(world, monkeypatc
     assert timeline.overlapped() == 0 and timeline.events
     assert len([w for w in planned.writes if w.system == "jira"]) == 5
     assert copies(world, "jira") == []
+
+
+async def test_a_store_failure_mid_push_is_raised_as_itself(world, monkeypatch) -> None:
+    """Not wrapped in an exception group: callers catch the store's own errors."""
+    monkeypatch.setattr(pusher_module, "CLAIM_BATCH", 2)
+    zendesk = world.remotes["zendesk"]
+    tickets = [zendesk.add("incident", title=f"Scanner {i}", status="new") for i in range(6)]
+    await pull_connector(world.hub, "zendesk", ConnectorReport())  # copies wait in the outbox
+    claim, claims = world.hub.store.claim_due, []
+
+    async def failing(*args: Any, **kwargs: Any) -> Any:
+        claims.append(args)
+        if len(claims) == 2:
+            raise StoreError("the store went away", fix="start it again")
+        return await claim(*args, **kwargs)
+
+    monkeypatch.setattr(world.hub.store, "claim_due", failing)
+    with pytest.raises(StoreError, match="went away"):
+        await Pusher(world.hub, "jira").run()
+    # The round in flight when the claim failed still settled: its copies are known.
+    found = [await world.hub.store.find_by_ref("zendesk", t.remote_id) for t in tickets]
+    known = [r for r in found if r is not None and r.ref_for("jira") is not None]
+    assert len(known) == len(copies(world, "jira")) == 2
 
 
 # --- the settlement in flight, alone --------------------------------------------------

@@ -79,29 +79,39 @@ class Pusher:
         connector pauses. A round that went well settles while the next one is prepared
         (``overlap.py``)."""
         await self._follow_jobs()
+        failed: Exception | None = None
         async with anyio.create_task_group() as group:
-            settling = Settling(group if self.hub.store.concurrent else None)
-            for _ in range(MAX_ROUNDS):
-                if self.stats.paused:
-                    break
-                now = self.hub.clock()
-                limit = chaos.claim_batch(CLAIM_BATCH)
-                items = await self.hub.store.claim_due(self.name, now, limit)
-                if not items:
-                    if not settling.busy:
-                        break
-                    # What it settles may queue rows due now (a new copy's comments).
-                    await settling.wait()
-                    continue
-                # Links after the creates of their batch: the target's copy then exists.
-                for part in (
-                    [i for i in items if i.operation not in _LINKS],
-                    [i for i in items if i.operation in _LINKS],
-                ):
-                    if part:
-                        await self._push(part, retry_at=now, settling=settling)
-            await settling.wait()
+            try:
+                await self._rounds(Settling(group if self.hub.store.concurrent else None))
+            except Exception as exc:
+                # Raised after the group, which lets a settlement in flight commit first:
+                # a group would wrap it in an exception group, which no caller expects.
+                failed = exc
+        if failed is not None:
+            raise failed
         return self.stats
+
+    async def _rounds(self, settling: Settling) -> None:
+        for _ in range(MAX_ROUNDS):
+            if self.stats.paused:
+                break
+            now = self.hub.clock()
+            limit = chaos.claim_batch(CLAIM_BATCH)
+            items = await self.hub.store.claim_due(self.name, now, limit)
+            if not items:
+                if not settling.busy:
+                    break
+                # What it settles may queue rows due now (a new copy's comments).
+                await settling.wait()
+                continue
+            # Links after the creates of their batch: the target's copy then exists.
+            for part in (
+                [i for i in items if i.operation not in _LINKS],
+                [i for i in items if i.operation in _LINKS],
+            ):
+                if part:
+                    await self._push(part, retry_at=now, settling=settling)
+        await settling.wait()
 
     async def _push(
         self, items: list[OutboxItem], *, retry_at: datetime, settling: Settling
