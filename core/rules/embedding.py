@@ -61,6 +61,11 @@ def _model() -> Any:
         ) from None
 
 
+def load_model() -> None:
+    """Load the model now, in this thread (it is loaded once, at its first use)."""
+    _model()
+
+
 def embed(texts: list[str]) -> NDArray[np.float32]:
     """Unit vectors, one row per text (an empty text gets a zero vector)."""
     if not texts:

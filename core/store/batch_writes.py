@@ -6,27 +6,22 @@ statements instead of ten per record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pydantic import JsonValue
-from sqlalchemy import JSON, TypeDecorator, bindparam, delete, func, select, update
+from sqlalchemy import JSON, TypeDecorator, bindparam, delete, func, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from itsmhub.model import AnyRecordType, ExternalRef, Link
-from itsmhub.model.records import Ticket
-from itsmhub.rules.facts import facts_of, facts_of_many
-from itsmhub.rules.fingerprint import Fingerprint
-from itsmhub.rules.people import handles_of_record
+from itsmhub.rules.facts import TicketFacts
 
 from ._base import Operations
 from .batch_reads import chunks
 from .bulk import execute_many
-from .facts import _row as facts_row
-from .facts import known_people, reject_links
+from .facts_writes import BatchFacts, meanwhile
 from .journal import dead_letter_upsert
 from .models import Base, DeadLetterIn, OutboxItemIn, OutboxStatus
 from .schema import (
@@ -39,9 +34,7 @@ from .schema import (
     links,
     outbox,
     parked,
-    people_handles,
     records,
-    ticket_facts,
 )
 
 
@@ -148,15 +141,27 @@ class BatchWriteOperations(Operations):
         if not writes:
             return
         async with self._connect() as conn:
-            await self._flush_records(conn, writes)
-            await self._flush_links(conn, writes)
-            await self._flush_bases(conn, writes)
-            await self._flush_facts(conn, writes)
-            await self._flush_journal(conn, writes)
-            await self._flush_outbox(conn, writes)
-            await self._flush_state(conn, writes)
+            facts = await BatchFacts.read(conn, writes, self._insert)
+            found: list[TicketFacts] = []
+            if facts.tickets:
+                # The facts' CPU beside the other tables' statements (``facts_writes.py``).
+                async with meanwhile(facts.compute) as computed:
+                    await self._flush_tables(conn, writes)
+                found = computed.result
+            else:
+                await self._flush_tables(conn, writes)
+            await facts.write(conn, found, writes, self._insert)
             if self._growth is not None:
                 self._growth.note(writes)  # analysed after the commit (Store.transaction)
+
+    async def _flush_tables(self, conn: AsyncConnection, w: Writes) -> None:
+        """Every table but the facts (written last: they are computed meanwhile)."""
+        await self._flush_records(conn, w)
+        await self._flush_links(conn, w)
+        await self._flush_bases(conn, w)
+        await self._flush_journal(conn, w)
+        await self._flush_outbox(conn, w)
+        await self._flush_state(conn, w)
 
     async def _flush_records(self, conn: AsyncConnection, w: Writes) -> None:
         if w.new_records:
@@ -298,59 +303,6 @@ class BatchWriteOperations(Operations):
         )
         await execute_many(conn, upsert, [_base_row(b) for _, b in sorted(w.bases.items())])
 
-    async def _flush_facts(self, conn: AsyncConnection, w: Writes) -> None:
-        written = [*w.new_records.values(), *w.changed_records.values()]
-        handles = sorted({h for record in written for h in handles_of_record(record)})
-        if handles:
-            insert = self._insert(people_handles).on_conflict_do_nothing(
-                index_elements=[people_handles.c.handle]
-            )
-            await conn.execute(insert, [{"handle": h} for h in handles])
-        tickets = [r for r in written if isinstance(r, Ticket)]
-        kept = await _analysed(conn, [t.id for t in tickets if w.same_text.get(t.id)])
-        fresh = [t for t in tickets if t.id not in kept]
-        people = await known_people(conn, [f"{t.title} {t.description}" for t in fresh])
-        found = facts_of_many(fresh, now=w.now, people=people)
-        for ticket in tickets:
-            if ticket.id in kept:
-                fingerprint, vector = kept[ticket.id]
-                facts = facts_of(ticket, now=w.now, fp=fingerprint, vector=vector)
-                if facts is not None:
-                    found.append(facts)
-        rows = []
-        for facts in found:
-            row = facts_row(facts)
-            row["changed_at"] = w.now
-            rows.append(row)
-        if rows:
-            await self._upsert_facts(conn, rows)
-        for record_id, ref in sorted(w.origins.items()):
-            await conn.execute(
-                update(ticket_facts)
-                .where(ticket_facts.c.record_id == record_id, ticket_facts.c.origin.is_(None))
-                .values(origin=ref.system, label=ref.key or ref.remote_id)
-            )
-        rejected = [(s, t) for s, t, kind, _ in w.tombstones if kind == "caused_by"]
-        if rejected:
-            await reject_links(conn, rejected, w.now)
-
-    async def _upsert_facts(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-        upsert = self._insert(ticket_facts)
-        # What people unlinked stays unlinked, however the ticket changes after.
-        changing = {
-            c.name: upsert.excluded[c.name]
-            for c in ticket_facts.c
-            if c.name not in {"record_id", "origin", "label", "rejected_ids"}
-        }
-        # A record is often written from one system's view: the system it first came from
-        # and its key there stay whatever was first stored.
-        changing["origin"] = func.coalesce(ticket_facts.c.origin, upsert.excluded.origin)
-        changing["label"] = func.coalesce(ticket_facts.c.label, upsert.excluded.label)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[ticket_facts.c.record_id], set_=changing
-        )
-        await execute_many(conn, upsert, rows)
-
     async def _flush_journal(self, conn: AsyncConnection, w: Writes) -> None:
         if w.audit:
             await execute_many(conn, audit_log.insert(), w.audit)
@@ -451,27 +403,6 @@ _JSON_TEXT = _SerialisedJSON()
 
 def _data(record: AnyRecordType) -> str:
     return record.model_dump_json(exclude={"refs", "links"})
-
-
-async def _analysed(
-    conn: AsyncConnection, ids: Sequence[str]
-) -> dict[str, tuple[Fingerprint, bytes | None]]:
-    """The stored fingerprint and embedding of tickets whose text did not change: a
-    comment or a status change keeps them (a page of comments would embed every
-    ticket it touches again)."""
-    found: dict[str, tuple[Fingerprint, bytes | None]] = {}
-    for part in chunks(sorted(set(ids))):
-        query = select(
-            ticket_facts.c.record_id,
-            ticket_facts.c.tokens,
-            ticket_facts.c.signature,
-            ticket_facts.c.vector,
-        ).where(ticket_facts.c.record_id.in_(part))
-        for row in await conn.execute(query):
-            if row.signature is not None:
-                tokens = tuple(row.tokens.split()) if row.tokens else ()
-                found[row.record_id] = (Fingerprint(tokens, row.signature), row.vector)
-    return found
 
 
 def _base_row(base: Base) -> dict[str, Any]:

@@ -485,7 +485,7 @@ async def test_a_ticket_whose_type_changed_waits_in_the_dead_letters_saying_why(
 async def test_a_comment_keeps_the_tickets_text_analysis_and_a_new_title_redoes_it(
     world, monkeypatch
 ) -> None:
-    import itsmhub.store.batch_writes as batch
+    import itsmhub.store.facts_writes as batch
 
     analysed: list[str] = []
     original = batch.facts_of_many
