@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -30,9 +30,8 @@ from ...errors import (
     RecordError,
     RemoteChanged,
     StoreError,
-    TransientError,
 )
-from ...exchange import Deferred, WriteCreate, WriteOutcome, WriteUpdate
+from ...exchange import WriteCreate, WriteUpdate
 from ...model import ExternalRef
 from ...store import (
     OutboxItem,
@@ -45,6 +44,7 @@ from ...store import (
 from ..boundary import guarded
 from ..hub import Hub
 from ..page import PageApplier
+from .jobs import jobs_followed
 from .overlap import Settling
 from .settle import PushStats, Settlement
 from .tasks import Batch, Done, Skip, Task, Wait, link_target, prepare_create, prepare_update
@@ -54,8 +54,6 @@ CLAIM_BATCH = 200
 #: Rounds per run at most: rows a run queues (a new copy's comments) go out in the same
 #: run, and a row retried at once cannot loop forever.
 MAX_ROUNDS = 50
-#: Deferred rows followed per run.
-JOB_BATCH = 500
 _LINKS = (OutboxOperation.LINK, OutboxOperation.UNLINK)
 
 
@@ -382,27 +380,10 @@ class Pusher:
         if "job_outcomes" not in type(self.connector).capabilities():
             return
         now = self.hub.clock()
-        rows = await self.hub.store.due_jobs(self.name, now, JOB_BATCH)
-        if not rows:
-            return
-        jobs = sorted({row.job_id for row in rows if row.job_id})
-        try:
-            results = await guarded(
-                self.connector, "job_outcomes", self.connector.job_outcomes(jobs)
-            )
-        except TransientError:
-            results = {}  # the vendor could not tell now: every row asks again later
-        batch = await Batch.load(self.hub.store, self.name, rows)
-        tasks = []
-        for row in rows:
-            task = Task(row, batch.record(row.record_id), sent=row.sent)
-            base = batch.base(row.record_id or "")
-            task.old_fields = dict(base.fields) if base else {}
-            task.outcome = _job_outcome(row, results, now)
-            if task.record is None and not isinstance(task.outcome, Deferred):
-                task.outcome = Skip("its record no longer exists")
-            tasks.append(task)
-        await self._settle(tasks, batch, now)
+        ended = await jobs_followed(self.hub.store, self.connector, self.name, now)
+        if ended is not None:
+            tasks, batch = ended
+            await self._settle(tasks, batch, now)
 
     async def _each(self, tasks: Sequence[Task], step: Callable[[Task], Awaitable[None]]) -> None:
         """Run ``step`` for every task on a pool of ``[sync] concurrency`` workers (vendor
@@ -435,25 +416,6 @@ def _done(call: Awaitable[None], event: str) -> Callable[[], Awaitable[Done]]:
         return Done(event)
 
     return run
-
-
-def _job_outcome(
-    row: OutboxItem, results: dict[str, list[WriteOutcome] | None], now: datetime
-) -> Any:
-    """What a deferred row's job says of it: its outcome once the job ended, else the row
-    keeps waiting on the job (asked again after as long as it has run, 2 s to 5 min)."""
-    job, position = row.job_id or "", row.job_position or 0
-    outcomes = results.get(job) if job in results else None
-    if outcomes is not None and position >= len(outcomes):
-        return TransientError("the vendor job answered for fewer writes than it carried")
-    outcome = outcomes[position] if outcomes is not None else None
-    if outcome is not None and not isinstance(outcome, Deferred):
-        return outcome
-    started = row.first_attempt_at or row.updated_at
-    waited = (now - started).total_seconds()
-    return Deferred(
-        job_id=job, position=position, check_after=timedelta(seconds=min(max(waited, 2.0), 300.0))
-    )
 
 
 def _add(total: PushStats, more: PushStats) -> None:
