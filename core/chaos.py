@@ -10,7 +10,7 @@ reached kills::
     ITSMHUB_CHAOS_KILL="pull.merged#1"                   a page merged, before it is written
     ITSMHUB_CHAOS_KILL="push.written#1"                  writes answered, before settling
     ITSMHUB_CHAOS_KILL="push.overlapped#1"               a round's intents kept while the
-                                                         round before is still settling
+                                                         round before may still be settling
 
 ``http:`` points match ``METHOD path`` with a glob, after the vendor answered: the vendor
 acted, the hub has not recorded it — the window crash safety is about. The kill is a real

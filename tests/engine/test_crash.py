@@ -17,12 +17,13 @@ from fakes.remote import FakeRemote
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def write_config(tmp_path: Path) -> Path:
+def write_config(tmp_path: Path, store_url: str | None = None) -> Path:
     config = tmp_path / "config.toml"
+    url = store_url or f"sqlite:///{tmp_path / 'itsmhub.db'}"
     config.write_text(
         f"""
 [store]
-url = "sqlite:///{tmp_path / "itsmhub.db"}"
+url = "{url}"
 
 [connectors.zendesk]
 type = "fake"
@@ -120,10 +121,16 @@ def test_killed_mid_page_of_a_pull(setup, tmp_path: Path) -> None:
     assert "outage 0 (edited while we were down)" in {r.fields["title"] for r in jira}
 
 
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def test_killed_while_one_push_round_settles_and_the_next_has_its_intents(
-    setup, tmp_path: Path
+    setup, tmp_path: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
+    """On PostgreSQL the two rounds' transactions may run at once."""
     config, _ = setup
+    if backend == "postgresql":
+        config = write_config(tmp_path, request.getfixturevalue("pg_store"))
     small = {"ITSMHUB_CHAOS_CLAIM_BATCH": "3"}  # ten creates: four rounds, overlapping
     killed = sync(config, env_extra={**small, "ITSMHUB_CHAOS_KILL": "push.overlapped#2"})
     assert killed.returncode == -signal.SIGKILL, killed.stderr
