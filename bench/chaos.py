@@ -3,6 +3,10 @@ SIGKILL at write boundaries and at random, faults injected; prints what was done
 the oracle found (tests/chaos/runner.py explains the run and the oracle).
 
     .venv/bin/python bench/chaos.py [--incidents 300] [--rounds 40] [--seed 1]
+    .venv/bin/python bench/chaos.py --store-url postgresql://postgres@127.0.0.1/chaos
+
+With ``--store-url`` the hub's store is that (empty) PostgreSQL database, where pushes
+and pulls hold transactions of their own at once.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ def main() -> int:
     parser.add_argument("--comments", type=int, default=15, help="comments per round")
     parser.add_argument("--creates", type=int, default=2, help="new incidents per round")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--store-url",
+        help="an empty PostgreSQL database for the hub's store (default: SQLite in a temp folder)",
+    )
     args = parser.parse_args()
     settings = ChaosSettings(
         incidents=args.incidents,
@@ -34,6 +42,7 @@ def main() -> int:
         creates_per_round=args.creates,
         converge_cycles=20,
         seed=args.seed,
+        store_url=args.store_url,
     )
     with tempfile.TemporaryDirectory() as folder:
         figures = ChaosRun(Path(folder), settings).run()

@@ -78,6 +78,8 @@ class ChaosSettings:
     converge_cycles: int = 10
     read_timeout: float = 2.0
     seed: int = 1
+    store_url: str | None = None
+    """A PostgreSQL database of the run's own; None: SQLite in the run's folder."""
 
 
 @dataclass
@@ -311,21 +313,23 @@ class ChaosRun:
                 return
         self.figures.converged_after = -1
 
-    def _open_rows(self) -> list[tuple[str, str]]:
+    def _open_rows(self) -> list[tuple[str, Any]]:
         """(status, next attempt) of the outbox rows not done or dead."""
+        query = (
+            "SELECT status, next_attempt_at FROM outbox "
+            "WHERE status IN ('pending', 'in_flight', 'deferred')"
+        )
+        if self.settings.store_url:
+            return [tuple(row) for row in _postgres(self.settings.store_url, query)]
         import sqlite3
 
         with sqlite3.connect(self.folder / "itsmhub.db") as db:
-            query = (
-                "SELECT status, next_attempt_at FROM outbox "
-                "WHERE status IN ('pending', 'in_flight', 'deferred')"
-            )
             return list(db.execute(query).fetchall())
 
     def _wait_for_due_rows(self) -> None:
         """Rows backing off wait real seconds ([sync] retry_cap): the hub runs on the wall
         clock, so the next run is started once the earliest of them is due."""
-        due = [datetime.fromisoformat(at).replace(tzinfo=UTC) for _, at in self._open_rows()]
+        due = [_utc(at) for _, at in self._open_rows()]
         if due:
             wait = (min(due) - datetime.now(UTC)).total_seconds()
             if 0 < wait <= 10:
@@ -361,6 +365,8 @@ class ChaosRun:
         haystacks = [*self.outputs]
         for path in self.folder.glob("itsmhub.db*"):
             haystacks.append(path.read_bytes().decode("latin-1"))
+        if self.settings.store_url:
+            haystacks += _postgres_text(self.settings.store_url)
         figures.leaked_secrets = sum(1 for hay in haystacks if self.password in hay)
 
     # --- configuration ---------------------------------------------------------------
@@ -381,7 +387,7 @@ auth = {{ method = "basic", username = "sync", password = "env:SYNC_PASSWORD" }}
         self.config.write_text(
             f"""
 [store]
-url = "sqlite:///{self.folder / "itsmhub.db"}"
+url = "{self.settings.store_url or f"sqlite:///{self.folder / 'itsmhub.db'}"}"
 
 [http]
 allow_private_networks = true
@@ -424,3 +430,36 @@ def _quiet(report: dict[str, Any]) -> bool:
         if connector["errors"]:
             return False
     return True
+
+
+def _utc(at: Any) -> datetime:
+    """A stored time as an aware datetime (SQLite keeps text, PostgreSQL a timestamp)."""
+    value = at if isinstance(at, datetime) else datetime.fromisoformat(at)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _postgres(url: str, query: str) -> list[Any]:
+    import anyio
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def fetch() -> list[Any]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return list(await conn.fetch(query))
+        finally:
+            await conn.close()
+
+    return anyio.run(fetch)
+
+
+def _postgres_text(url: str) -> list[str]:
+    """Every row of every table of the store, as text: where a leaked secret would be."""
+    tables = _postgres(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    found = []
+    for (table,) in tables:
+        rows = _postgres(url, f'SELECT t::text FROM "{table}" t')  # names from the catalog
+        found.append("\n".join(row[0] for row in rows))
+    return found
