@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# One pytest worker per core (at most four); `make test PYTEST_ARGS=` runs them in one.
+PYTEST_ARGS ?= -n auto --maxprocesses=4
 
 .PHONY: test demo lint fmt install bench clean
 
