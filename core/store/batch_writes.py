@@ -79,6 +79,11 @@ class Writes:
     """Records the hub made itself, by id: the ref of their first copy, which is where
     people know them from (their facts' origin and label, unless set already)."""
 
+    @property
+    def records(self) -> list[AnyRecordType]:
+        """The records written: the new ones, then the changed ones."""
+        return [*self.new_records.values(), *self.changed_records.values()]
+
     def put_record(self, record: AnyRecordType, *, new: bool, same_text: bool = False) -> None:
         """Write ``record`` (a new one, or a change to a stored one). ``same_text``: what
         its rule facts are computed from (title, description, service, its people) did

@@ -20,6 +20,7 @@ import anyio
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from itsmhub.concurrency import task_group
 from itsmhub.model.records import Ticket
 from itsmhub.rules.facts import TicketFacts, facts_of, facts_of_many
 from itsmhub.rules.fingerprint import Fingerprint
@@ -54,7 +55,7 @@ class BatchFacts:
     ) -> BatchFacts:
         """Record the handles the records ``writes`` holds name; read what their facts
         need."""
-        written = [*writes.new_records.values(), *writes.changed_records.values()]
+        written = writes.records
         handles = sorted({h for record in written for h in handles_of_record(record)})
         if handles:
             upsert = insert(people_handles).on_conflict_do_nothing(
@@ -126,22 +127,20 @@ async def meanwhile(job: Callable[[], T]) -> AsyncIterator[Meanwhile[T]]:
     An error of the block or of the job is raised as itself (a task group would wrap it
     in an exception group, and the store's callers catch the store's own errors)."""
     outcome: Meanwhile[T] = Meanwhile()
-    failures: list[Exception] = []
+    failed: list[Exception] = []
 
     async def run() -> None:
         try:
             outcome.result = await anyio.to_thread.run_sync(job)
         except Exception as exc:
-            failures.append(exc)
+            failed.append(exc)
 
-    async with anyio.create_task_group() as group:
+    # The block's error wins, once the job's thread (which cannot be stopped) has ended.
+    async with task_group() as group:
         group.start_soon(run)
-        try:
-            yield outcome
-        except Exception as exc:  # the job's thread cannot be stopped: it ends first
-            failures.insert(0, exc)
-    if failures:
-        raise failures[0]
+        yield outcome
+    if failed:
+        raise failed[0]
 
 
 async def _upsert(

@@ -43,8 +43,7 @@ class Growth:
         """Each table's rows at its last analysis (read from the catalogue once)."""
 
     def note(self, w: Writes) -> None:
-        written = (*w.new_records.values(), *w.changed_records.values())
-        tickets = sum(1 for record in written if isinstance(record, Ticket))
+        tickets = sum(1 for record in w.records if isinstance(record, Ticket))
         self.written.update(
             records=len(w.new_records) + len(w.changed_records),
             external_refs=len(w.refs) + sum(len(r.refs) for r in w.new_records.values()),

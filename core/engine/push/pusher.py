@@ -23,6 +23,7 @@ import anyio
 from sqlalchemy.exc import SQLAlchemyError
 
 from ... import chaos
+from ...concurrency import task_group
 from ...connector import Connector
 from ...errors import (
     FatalError,
@@ -77,16 +78,9 @@ class Pusher:
         connector pauses. A round that went well settles while the next one is prepared
         (``overlap.py``)."""
         await self._follow_jobs()
-        failed: Exception | None = None
-        async with anyio.create_task_group() as group:
-            try:
-                await self._rounds(Settling(group if self.hub.store.concurrent else None))
-            except Exception as exc:
-                # Raised after the group, which lets a settlement in flight commit first:
-                # a group would wrap it in an exception group, which no caller expects.
-                failed = exc
-        if failed is not None:
-            raise failed
+        # A failure is raised once a settlement in flight has committed.
+        async with task_group() as group:
+            await self._rounds(Settling(group if self.hub.store.concurrent else None))
         return self.stats
 
     async def _rounds(self, settling: Settling) -> None:
