@@ -19,7 +19,7 @@ from itsmhub.model import AnyRecordType, ExternalRef, Link
 from itsmhub.rules.facts import TicketFacts
 
 from ._base import Operations
-from .batch_reads import chunks
+from .batch_reads import among, chunks
 from .bulk import execute_many
 from .facts_writes import BatchFacts, meanwhile
 from .journal import dead_letter_upsert
@@ -372,7 +372,10 @@ class BatchWriteOperations(Operations):
         for part in chunks(sorted(set(w.completed))):
             await conn.execute(
                 update(outbox)
-                .where(outbox.c.id.in_(part), outbox.c.status != OutboxStatus.DONE.value)
+                .where(
+                    among(outbox.c.id, part, self._dialect),
+                    outbox.c.status != OutboxStatus.DONE.value,
+                )
                 .values(status=OutboxStatus.DONE.value, updated_at=w.now)
             )
 
@@ -380,7 +383,7 @@ class BatchWriteOperations(Operations):
         if w.parked:
             await conn.execute(parked.insert(), w.parked)
         for part in chunks(sorted(set(w.unparked))):
-            await conn.execute(delete(parked).where(parked.c.id.in_(part)))
+            await conn.execute(delete(parked).where(among(parked.c.id, part, self._dialect)))
         for (connector, stream), value in w.cursors.items():
             upsert = self._insert(cursors).values(
                 connector=connector, stream=stream, value=value, updated_at=w.now

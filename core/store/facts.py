@@ -16,6 +16,7 @@ from itsmhub.rules.facts import TicketFacts, facts_of
 from itsmhub.rules.people import People, handles_of_record, words_that_may_be_handles
 
 from ._base import Operations
+from .batch_reads import among
 from .records import _assemble
 from .schema import UtcTimestamp, external_refs, links, people_handles, records, ticket_facts
 
@@ -226,7 +227,9 @@ async def known_people(conn: AsyncConnection, texts: Sequence[str]) -> People:
     found: set[str] = set()
     for start in range(0, len(words), 900):
         part = words[start : start + 900]
-        query = select(people_handles.c.handle).where(people_handles.c.handle.in_(part))
+        query = select(people_handles.c.handle).where(
+            among(people_handles.c.handle, part, conn.dialect.name)
+        )
         found.update((await conn.execute(query)).scalars())
     return People(found)
 

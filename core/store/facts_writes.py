@@ -27,7 +27,7 @@ from itsmhub.rules.fingerprint import Fingerprint
 from itsmhub.rules.people import People, handles_of_record
 
 from ._base import Upsert
-from .batch_reads import chunks
+from .batch_reads import among, chunks
 from .bulk import execute_many
 from .facts import _row as facts_row
 from .facts import known_people, reject_links
@@ -174,7 +174,7 @@ async def _analysed(
             ticket_facts.c.tokens,
             ticket_facts.c.signature,
             ticket_facts.c.vector,
-        ).where(ticket_facts.c.record_id.in_(part))
+        ).where(among(ticket_facts.c.record_id, part, conn.dialect.name))
         for row in await conn.execute(query):
             if row.signature is not None:
                 tokens = tuple(row.tokens.split()) if row.tokens else ()

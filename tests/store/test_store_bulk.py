@@ -93,3 +93,24 @@ async def test_rows_inserted_at_once_keep_their_order_and_values(store: Store) -
     assert [(r.event, r.detail, r.at) for r in found] == [
         (f"e{n}", {"n": n}, AT) for n in range(50)
     ]  # serial ids follow the rows' order, as row by row
+
+
+async def test_a_list_of_ids_is_one_array_on_postgresql_and_an_in_list_elsewhere(
+    store: Store,
+) -> None:
+    from itsmhub.store.batch_reads import among
+
+    dialect = store.engine.dialect.name
+    wanted = among(records.c.id, ["R2", "R9", "R1"], dialect)
+    sql = str(wanted.compile(dialect=store.engine.dialect))
+    assert ("= ANY (" in sql) == (dialect == "postgresql")
+    stored = [
+        {"id": i, "kind": "incident", "data": {}, "version": 1, "created_at": AT, "updated_at": AT}
+        for i in ("R1", "R2", "R3")
+    ]
+    async with store.engine.begin() as conn:
+        await conn.execute(records.insert(), stored)
+        found = (await conn.execute(select(records.c.id).where(wanted))).scalars().all()
+        nothing = select(records.c.id).where(among(records.c.id, [], dialect))
+        assert (await conn.execute(nothing)).all() == []
+    assert sorted(found) == ["R1", "R2"]
