@@ -4,7 +4,8 @@
 word; their embeddings are close. The model is WordLlama's bundled 256-dimension model
 (``wordllama`` on PyPI): token vectors averaged, with its weights and tokenizer inside the
 wheel, so nothing is ever downloaded. Each word is tokenized once per process, so a
-ticket's text costs about 25 µs on one core (WordLlama's own ``embed``, about 100 µs).
+ticket's text costs 10–30 µs on one core, by its length (WordLlama's own ``embed``
+tokenizes every text whole: 25–110 µs).
 
 A ticket is embedded once, when its facts are written; rules compare the stored vectors.
 Vectors are kept as DIMENSIONS signed bytes (unit length × 127): a quarter of the floats'
