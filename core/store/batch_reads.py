@@ -1,5 +1,6 @@
-"""A batch's reads: what a page of pulls or a batch of pushes needs, one ``IN`` query per
-table for all its ids (refs, records, bases, open outbox rows, parked items, tombstones).
+"""A batch's reads: what a page of pulls or a batch of pushes needs, one query per table
+for all its ids (refs, records, bases, open outbox rows, parked items, tombstones): an
+``IN`` list, on PostgreSQL one array (:func:`among`).
 
 The engine loads a page with these, merges in memory, and hands the writes to
 ``batch_writes`` to flush in the same transaction.
