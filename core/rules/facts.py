@@ -155,7 +155,7 @@ def facts_of_many(
     owns = [frozenset(handles_of_record(t)) for t in tickets]
     prints = fingerprints([people.mask(t.title, own) for t, own in zip(tickets, owns, strict=True)])
     texts = [
-        semantic_text(fp.tokens, masked_opening(t.description, people, own), _folded(t.service))
+        semantic_text(fp.tokens, _opening(t, people, own), _folded(t.service))
         for t, own, fp in zip(tickets, owns, prints, strict=True)
     ]
     from .embedding import embed, encode  # numpy loads with the first facts, not the CLI
@@ -191,7 +191,7 @@ def facts_of(
     first = record.refs[0] if record.refs else None
     links = record.links
     if vector is None:
-        opening = masked_opening(record.description, people, own)
+        opening = _opening(record, people, own)
         vector = encode(embed([semantic_text(fp.tokens, opening, service)])[0])
     facts = TicketFacts(
         record_id=record.id,
@@ -248,6 +248,16 @@ def facts_of(
 OPENING = 400
 
 
+def embedded_part(description: str) -> str:
+    """What of ``description`` :func:`semantic_text` can read: up to its first sentence
+    break after its first word. Masking people there masks what is embedded (no handle
+    spans a break, and masking keeps every break), so the rest of a long description is
+    neither masked nor looked up for people."""
+    start = len(description) - len(description.lstrip())
+    found = _SENTENCE.search(description, start)
+    return description[: found.end()] if found else description
+
+
 def masked_opening(description: str, people: People, own: frozenset[str]) -> str:
     """``people.mask(description, own)[:OPENING]``, masking no more than that needs.
 
@@ -261,6 +271,10 @@ def masked_opening(description: str, people: People, own: frozenset[str]) -> str
             if len(opening) >= OPENING:
                 return opening[:OPENING]
     return people.mask(description, own)[:OPENING]
+
+
+def _opening(ticket: Incident | Problem | KnownError, people: People, own: frozenset[str]) -> str:
+    return masked_opening(embedded_part(ticket.description), people, own)
 
 
 def semantic_text(tokens: tuple[str, ...], description: str, service: str | None) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.types import NullType
 
 from itsmhub.model import AnyRecordType, RecordKind
 from itsmhub.model.records import Ticket
-from itsmhub.rules.facts import TicketFacts, facts_of
+from itsmhub.rules.facts import TicketFacts, embedded_part, facts_of
 from itsmhub.rules.people import People, handles_of_record, words_that_may_be_handles
 
 from ._base import Operations
@@ -235,9 +235,10 @@ async def known_people(conn: AsyncConnection, texts: Sequence[str]) -> People:
 
 
 async def _people_named(conn: AsyncConnection, record: Ticket) -> People:
-    """The known handles among the words of a ticket's title and description (one
-    indexed lookup, however many people the hub knows)."""
-    words = words_that_may_be_handles(f"{record.title} {record.description}")
+    """The known handles among the words of a ticket's title and the part of its
+    description that is embedded (one indexed lookup, however many people the hub
+    knows)."""
+    words = words_that_may_be_handles(f"{record.title} {embedded_part(record.description)}")
     if not words:
         return People()
     query = select(people_handles.c.handle).where(people_handles.c.handle.in_(sorted(words)))

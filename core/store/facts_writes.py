@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from itsmhub.concurrency import task_group
 from itsmhub.model.records import Ticket
-from itsmhub.rules.facts import TicketFacts, facts_of, facts_of_many
+from itsmhub.rules.facts import TicketFacts, embedded_part, facts_of, facts_of_many
 from itsmhub.rules.fingerprint import Fingerprint
 from itsmhub.rules.people import People, handles_of_record
 
@@ -64,7 +64,7 @@ class BatchFacts:
             await conn.execute(upsert, [{"handle": h} for h in handles])
         tickets = [r for r in written if isinstance(r, Ticket)]
         kept = await _analysed(conn, [t.id for t in tickets if writes.same_text.get(t.id)])
-        texts = [f"{t.title} {t.description}" for t in tickets if t.id not in kept]
+        texts = [f"{t.title} {embedded_part(t.description)}" for t in tickets if t.id not in kept]
         if texts:
             # Loaded here, not in the worker thread: loading it touches the logging setup.
             from itsmhub.rules.embedding import load_model

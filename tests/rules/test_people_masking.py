@@ -73,3 +73,37 @@ def test_a_text_naming_nobody_known_is_found_so_without_masking_word_by_word(
         known = {h for h in known if len(h) >= 3}
         assert People(known).mask(text) == _word_by_word(text, known)
         assert People().mask(text, frozenset(known)) == _word_by_word(text, known)
+
+
+SENTENCE_WORDS = st.sampled_from(
+    [*HANDLES, "vpn", "drops", "again.", "jdoe.", "x!jdoe", "Why?", "Done!", "10:42", "é", "a.b."]
+)
+SENTENCE_GAPS = st.sampled_from([" ", "  ", "\n", " \n ", "\t", ", ", ". ", "! ", "?\n", ".\t"])
+
+
+@st.composite
+def descriptions(draw: st.DrawFn) -> str:
+    words = draw(st.lists(SENTENCE_WORDS, min_size=0, max_size=300))
+    gaps = draw(st.lists(SENTENCE_GAPS, min_size=len(words), max_size=len(words)))
+    lead = draw(st.sampled_from(["", " ", "\n", " \n\t"]))
+    return lead + "".join(w + g for w, g in zip(words, gaps, strict=True))
+
+
+@settings(max_examples=400, deadline=None)
+@given(descriptions(), st.sets(st.sampled_from(HANDLES)), st.sampled_from(["vpn", None]))
+def test_masking_only_the_embedded_part_embeds_the_same_words(
+    text: str, known: set[str], service: str | None
+) -> None:
+    """Only the first sentence of a description is embedded, so only it is masked, and
+    only its words are looked up as people: the embedded text is what masking and
+    looking up the whole description gave."""
+    from itsmhub.rules.facts import embedded_part, semantic_text
+    from itsmhub.rules.people import words_that_may_be_handles
+
+    own = frozenset({"jdoe"})
+    part = embedded_part(text)
+    assert text.startswith(part)
+    before = People(known & words_that_may_be_handles(text))  # the whole text looked up
+    whole = semantic_text(("printer",), masked_opening(text, before, own), service)
+    looked_up = People(known & words_that_may_be_handles(part))
+    assert semantic_text(("printer",), masked_opening(part, looked_up, own), service) == whole
