@@ -113,13 +113,14 @@ def _averaged(model: Any, texts: list[str]) -> NDArray[np.float32]:
         _WORD_IDS.update(fresh)
     ids_of = {word: fresh[word] if ids is None else ids for word, ids in cached.items()}
     ids = [[i for word in text for i in ids_of[word]] for text in words]
-    return _mean_rows(model.embedding, ids)
+    return _mean_rows(model, ids)
 
 
-def _mean_rows(table: NDArray[np.float32], ids: list[list[int]]) -> NDArray[np.float32]:
-    """Each list's mean of ``table``'s rows, as WordLlama computes it: lists padded into
-    a matrix, rows masked and summed along it in the same order, so the means are its
-    means to the bit. NumPy does the heavy part with the GIL released."""
+def _mean_rows(model: Any, ids: list[list[int]]) -> NDArray[np.float32]:
+    """Each list's mean of the model's token rows, as its ``embed`` computes them: lists
+    padded into a matrix as its tokenizer pads them (id 0, masked out), pooled by its own
+    ``avg_pool``, so the means are its means to the bit."""
+    table = model.embedding
     out = np.empty((len(ids), table.shape[1]), np.float32)
     for start in range(0, len(ids), 256):
         batch = ids[start : start + 256]
@@ -129,12 +130,11 @@ def _mean_rows(table: NDArray[np.float32], ids: list[list[int]]) -> NDArray[np.f
         rows = np.repeat(np.arange(len(batch)), lengths)
         columns = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         width = max(int(lengths.max()), 1)
-        padded = np.zeros((len(batch), width), np.intp)  # the tokenizer pads with id 0
+        padded = np.zeros((len(batch), width), np.intp)
         mask = np.zeros((len(batch), width), np.float32)
         padded[rows, columns] = flat
         mask[rows, columns] = 1.0
-        sums = np.sum(table[padded] * mask[..., np.newaxis], axis=1, dtype=np.float32)
-        out[start : start + len(batch)] = sums / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
+        out[start : start + len(batch)] = model.avg_pool(table[padded], mask)
     return out
 
 

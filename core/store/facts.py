@@ -241,7 +241,9 @@ async def _people_named(conn: AsyncConnection, record: Ticket) -> People:
     words = words_that_may_be_handles(f"{record.title} {embedded_part(record.description)}")
     if not words:
         return People()
-    query = select(people_handles.c.handle).where(people_handles.c.handle.in_(sorted(words)))
+    query = select(people_handles.c.handle).where(
+        among(people_handles.c.handle, sorted(words), conn.dialect.name)
+    )
     return People((await conn.execute(query)).scalars())
 
 
