@@ -14,7 +14,6 @@ for the transaction model and ``engine.py`` for URLs and migrations.
 from itsmhub.errors import StoreError
 
 from .batch_reads import Loaded, ParkedItem
-from .batch_writes import RowUpdate, Writes
 from .engine import HEAD_REVISION, MigrationResult, alembic_config, normalise_url
 from .errors import NotFound, RefConflict, VersionConflict
 from .models import (
@@ -32,6 +31,7 @@ from .models import (
 )
 from .outbox import CLAIM_LEASE
 from .store import Store, StoreTransaction, open_store
+from .writes import RowUpdate, Writes
 
 __all__ = [
     "CLAIM_LEASE",

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import anyio
 from sqlalchemy import func, select, update
@@ -32,9 +32,7 @@ from .bulk import execute_many
 from .facts import _row as facts_row
 from .facts import known_people, reject_links
 from .schema import people_handles, ticket_facts
-
-if TYPE_CHECKING:
-    from .batch_writes import Writes
+from .writes import Writes
 
 T = TypeVar("T")
 

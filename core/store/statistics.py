@@ -24,7 +24,7 @@ from itsmhub.model.records import Ticket
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
-    from .batch_writes import Writes
+    from .writes import Writes
 
 log = logging.getLogger("itsmhub.store")
 
